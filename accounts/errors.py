@@ -1,0 +1,2 @@
+class AccountError(Exception):
+    """A rule about people or organisations was broken; the message is for the user."""

@@ -1,0 +1,220 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.urls import reverse
+
+from notifications.services import outbox_enqueue
+
+from .models import Agency, Borough, Sector, User
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Agency.objects.filter(is_active=True).order_by("name"),
+            empty_label="Select your organisation",
+            **kwargs,
+        )
+
+
+class RegistrationForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=200)
+    email = forms.EmailField(
+        label="Work email address", help_text="We will send a link to confirm it."
+    )
+    job_title = forms.CharField(label="Job title", max_length=200)
+    agency = AgencyChoiceField(label="Organisation", required=False)
+    organisation_not_listed = forms.BooleanField(
+        label="My organisation is not listed", required=False
+    )
+    new_organisation_name = forms.CharField(
+        label="Name of your organisation", max_length=200, required=False
+    )
+    new_organisation_sector = forms.ChoiceField(
+        label="Sector", choices=[("", "Select a sector"), *Sector.choices], required=False
+    )
+    new_organisation_borough = forms.ModelChoiceField(
+        label="Borough",
+        queryset=Borough.objects.all(),
+        empty_label="Select a borough",
+        required=False,
+    )
+    line_manager_name = forms.CharField(
+        label="Line manager's name (optional)", max_length=200, required=False
+    )
+    line_manager_email = forms.EmailField(
+        label="Line manager's email address (optional)",
+        required=False,
+        help_text="We copy them into booking confirmations, reminders and non-attendance notices.",
+    )
+    access_needs = forms.CharField(
+        label="Access needs (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example a hearing loop, step-free access or dietary needs.",
+    )
+    password1 = forms.CharField(
+        label="Create a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 10 characters. Avoid common words and your name.",
+    )
+    password2 = forms.CharField(
+        label="Confirm your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this email address already exists. Sign in or reset your password"
+            )
+        return email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("organisation_not_listed"):
+            for name, message in [
+                ("new_organisation_name", "Enter the name of your organisation"),
+                ("new_organisation_sector", "Select your organisation's sector"),
+                ("new_organisation_borough", "Select your organisation's borough"),
+            ]:
+                if not data.get(name):
+                    self.add_error(name, message)
+        elif not data.get("agency") and "agency" not in self.errors:
+            self.add_error(
+                "agency", "Select your organisation, or tick 'My organisation is not listed'"
+            )
+        password1, password2 = data.get("password1"), data.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The passwords do not match")
+        elif password1:
+            candidate = User(email=data.get("email") or "", full_name=data.get("full_name") or "")
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+    def new_organisation(self) -> dict | None:
+        if not self.cleaned_data.get("organisation_not_listed"):
+            return None
+        return {
+            "name": self.cleaned_data["new_organisation_name"].strip(),
+            "sector": self.cleaned_data["new_organisation_sector"],
+            "borough": self.cleaned_data["new_organisation_borough"],
+        }
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "Enter a correct email address and password",
+        "inactive": "This account has been closed",
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "Email address"
+        self.fields["username"].widget = forms.EmailInput(
+            attrs={"autocomplete": "email", "spellcheck": "false"}
+        )
+        self.fields["password"].label = "Password"
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, delivering through the outbox like every other message."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        outbox_enqueue(
+            kind="password_reset",
+            to=[to_email],
+            subject="Reset your Coursebook password",
+            template="accounts/password_reset",
+            context={
+                "path": reverse(
+                    "accounts:password_reset_confirm", args=[context["uid"], context["token"]]
+                )
+            },
+        )
+
+
+class DetailsForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=200)
+    line_manager_name = forms.CharField(
+        label="Line manager's name (optional)", max_length=200, required=False
+    )
+    line_manager_email = forms.EmailField(
+        label="Line manager's email address (optional)", required=False
+    )
+    access_needs = forms.CharField(
+        label="Access needs (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ChangeOrganisationForm(forms.Form):
+    agency = AgencyChoiceField(label="New organisation")
+    job_title = forms.CharField(label="Job title there", max_length=200)
+
+
+class AgencyForm(forms.ModelForm):
+    class Meta:
+        model = Agency
+        fields = [
+            "name",
+            "sector",
+            "borough",
+            "pays_for_places",
+            "invoice_contact_name",
+            "invoice_contact_email",
+            "invoice_address",
+            "purchase_order_ref",
+            "is_active",
+        ]
+        widgets = {"invoice_address": forms.Textarea(attrs={"rows": 3})}
+
+
+class OrganisationRequestDecisionForm(forms.Form):
+    DECISIONS = [
+        ("approve", "Add it as a new organisation"),
+        ("merge", "It is already listed: match it to an existing organisation"),
+        ("reject", "Reject the request"),
+    ]
+    decision = forms.ChoiceField(
+        label="What do you want to do?", choices=DECISIONS, widget=forms.RadioSelect
+    )
+    agency = forms.ModelChoiceField(
+        label="Existing organisation",
+        queryset=Agency.objects.filter(is_active=True),
+        required=False,
+        empty_label="Select an organisation",
+    )
+    note = forms.CharField(
+        label="Reason (sent to nobody; kept in the audit trail)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "merge" and not data.get("agency"):
+            self.add_error("agency", "Select the organisation to match the request to")
+        if data.get("decision") == "reject" and not data.get("note"):
+            self.add_error("note", "Give a reason for rejecting the request")
+        return data
+
+
+class AgencyFilterForm(forms.Form):
+    q = forms.CharField(label="Search by name", required=False)
+    sector = forms.ChoiceField(
+        label="Sector", choices=[("", "All sectors"), *Sector.choices], required=False
+    )

@@ -1,0 +1,126 @@
+"""Organisations: coordinators add and edit them, and settle 'not listed' requests."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+
+from ..errors import AccountError
+from ..models import Agency, AgencyMembership, OrganisationRequest, User
+
+AGENCY_FIELDS = (
+    "name",
+    "sector",
+    "borough",
+    "pays_for_places",
+    "invoice_contact_name",
+    "invoice_contact_email",
+    "invoice_address",
+    "purchase_order_ref",
+    "is_active",
+)
+
+
+def _check_name_free(name: str, *, exclude_pk: int | None = None) -> None:
+    clash = Agency.objects.filter(name__iexact=name.strip())
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise AccountError(f"An organisation called '{name.strip()}' already exists")
+
+
+@transaction.atomic
+def agency_create(*, actor: User | None, **fields) -> Agency:
+    _check_name_free(fields["name"])
+    agency = Agency.objects.create(**{k: v for k, v in fields.items() if k in AGENCY_FIELDS})
+    audit_record(actor=actor, action="agency_created", obj=agency, summary=f"Added {agency}")
+    return agency
+
+
+@transaction.atomic
+def agency_update(*, agency: Agency, actor: User | None, **fields) -> Agency:
+    _check_name_free(fields.get("name", agency.name), exclude_pk=agency.pk)
+    changed = {}
+    for name in AGENCY_FIELDS:
+        if name in fields and getattr(agency, name) != fields[name]:
+            changed[name] = str(fields[name])
+            setattr(agency, name, fields[name])
+    if changed:
+        agency.save()
+        audit_record(
+            actor=actor,
+            action="agency_updated",
+            obj=agency,
+            summary=f"Changed {', '.join(sorted(changed))} of {agency}",
+            data=changed,
+        )
+    return agency
+
+
+def _settle(request: OrganisationRequest, *, agency: Agency, status: str, actor: User) -> None:
+    user = request.requested_by
+    if user.agency_id is None:
+        AgencyMembership.objects.filter(user=user, ended_at__isnull=True).update(
+            ended_at=timezone.now()
+        )
+        AgencyMembership.objects.create(user=user, agency=agency, job_title=user.job_title)
+        user.agency = agency
+        user.save(update_fields=["agency"])
+    request.status = status
+    request.agency = agency
+    request.resolved_by = actor
+    request.resolved_at = timezone.now()
+    request.save(update_fields=["status", "agency", "resolved_by", "resolved_at"])
+
+
+def _lock_pending(request: OrganisationRequest) -> OrganisationRequest:
+    request = OrganisationRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != OrganisationRequest.Status.PENDING:
+        raise AccountError("This request has already been dealt with")
+    return request
+
+
+@transaction.atomic
+def organisation_request_approve(*, request: OrganisationRequest, actor: User) -> Agency:
+    """Add the requested organisation and place the person in it."""
+    request = _lock_pending(request)
+    agency = agency_create(
+        actor=actor, name=request.name, sector=request.sector, borough=request.borough
+    )
+    _settle(request, agency=agency, status=OrganisationRequest.Status.APPROVED, actor=actor)
+    audit_record(
+        actor=actor, action="organisation_request_approved", obj=request, summary=request.name
+    )
+    return agency
+
+
+@transaction.atomic
+def organisation_request_merge(
+    *, request: OrganisationRequest, agency: Agency, actor: User
+) -> Agency:
+    """The organisation was listed under another name: place the person in it."""
+    request = _lock_pending(request)
+    _settle(request, agency=agency, status=OrganisationRequest.Status.MERGED, actor=actor)
+    audit_record(
+        actor=actor,
+        action="organisation_request_merged",
+        obj=request,
+        summary=f"'{request.name}' matched to {agency}",
+    )
+    return agency
+
+
+@transaction.atomic
+def organisation_request_reject(
+    *, request: OrganisationRequest, actor: User, note: str
+) -> OrganisationRequest:
+    request = _lock_pending(request)
+    request.status = OrganisationRequest.Status.REJECTED
+    request.note = note
+    request.resolved_by = actor
+    request.resolved_at = timezone.now()
+    request.save(update_fields=["status", "note", "resolved_by", "resolved_at"])
+    audit_record(
+        actor=actor, action="organisation_request_rejected", obj=request, summary=note[:200]
+    )
+    return request

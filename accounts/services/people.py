@@ -1,0 +1,159 @@
+"""Registering people, verifying their email and keeping their organisation history."""
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from audit.services import audit_record
+from notifications.services import outbox_enqueue
+
+from ..errors import AccountError
+from ..models import Agency, AgencyMembership, Borough, OrganisationRequest, Role, User
+from ..tokens import email_verification_token
+
+
+def verification_path(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = email_verification_token.make_token(user)
+    return reverse("accounts:verify_email", args=[uid, token])
+
+
+def _queue_verification_email(user: User) -> None:
+    outbox_enqueue(
+        kind="verify_email",
+        to=[user.email],
+        subject="Confirm your email address for Coursebook",
+        template="accounts/verify_email",
+        context={"user": user, "path": verification_path(user)},
+    )
+
+
+@transaction.atomic
+def user_register(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    job_title: str = "",
+    agency: Agency | None = None,
+    new_organisation: dict | None = None,
+    line_manager_name: str = "",
+    line_manager_email: str = "",
+    access_needs: str = "",
+) -> User:
+    """Create an unverified delegate account and send the verification link.
+
+    The person names an organisation from the list, or asks for a new one
+    (name, sector, borough), which waits for a coordinator.
+    """
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError("An account with this email address already exists")
+    if agency is None and not new_organisation:
+        raise AccountError("Select your organisation, or tell us about it if it is not listed")
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        full_name=full_name.strip(),
+        job_title=job_title.strip(),
+        agency=agency,
+        line_manager_name=line_manager_name.strip(),
+        line_manager_email=line_manager_email.strip().lower(),
+        access_needs=access_needs.strip(),
+    )
+    user.groups.add(Group.objects.get_or_create(name=Role.DELEGATE)[0])
+    if agency is not None:
+        AgencyMembership.objects.create(user=user, agency=agency, job_title=user.job_title)
+    else:
+        request = OrganisationRequest.objects.create(requested_by=user, **new_organisation)
+        audit_record(
+            actor=user,
+            action="organisation_requested",
+            obj=request,
+            summary=f"Asked for organisation '{request.name}' to be added",
+        )
+    audit_record(actor=user, action="user_registered", obj=user, summary="Registered")
+    _queue_verification_email(user)
+    return user
+
+
+def user_resend_verification(*, user: User) -> None:
+    if user.is_verified:
+        raise AccountError("Your email address is already confirmed")
+    with transaction.atomic():
+        _queue_verification_email(user)
+
+
+@transaction.atomic
+def user_verify_email(*, user: User, token: str) -> None:
+    """Confirm the email address; the link stops working once used."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_verified or not email_verification_token.check_token(user, token):
+        raise AccountError("This link has expired or has already been used")
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    audit_record(actor=user, action="email_verified", obj=user, summary="Confirmed email address")
+
+
+@transaction.atomic
+def user_change_organisation(
+    *, user: User, agency: Agency, job_title: str = "", actor: User | None = None
+) -> User:
+    """Move a person to another organisation, ending the current membership.
+
+    Past bookings keep the organisation they were made under.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.agency_id == agency.pk and (not job_title or job_title == user.job_title):
+        raise AccountError("You already work for this organisation")
+    now = timezone.now()
+    AgencyMembership.objects.filter(user=user, ended_at__isnull=True).update(ended_at=now)
+    AgencyMembership.objects.create(
+        user=user, agency=agency, job_title=job_title or user.job_title, started_at=now
+    )
+    previous = user.agency
+    user.agency = agency
+    if job_title:
+        user.job_title = job_title
+    user.save(update_fields=["agency", "job_title"])
+    audit_record(
+        actor=actor or user,
+        action="organisation_changed",
+        obj=user,
+        summary=f"Moved from {previous or 'no organisation'} to {agency}",
+        data={"from": previous.pk if previous else None, "to": agency.pk},
+    )
+    return user
+
+
+@transaction.atomic
+def user_update_details(
+    *,
+    user: User,
+    full_name: str,
+    line_manager_name: str,
+    line_manager_email: str,
+    access_needs: str,
+) -> User:
+    user.full_name = full_name.strip()
+    user.line_manager_name = line_manager_name.strip()
+    user.line_manager_email = line_manager_email.strip().lower()
+    user.access_needs = access_needs.strip()
+    user.save(
+        update_fields=["full_name", "line_manager_name", "line_manager_email", "access_needs"]
+    )
+    audit_record(actor=user, action="details_updated", obj=user, summary="Updated their details")
+    return user
+
+
+def role_grant(*, user: User, role: str, actor: User | None = None) -> None:
+    with transaction.atomic():
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+        audit_record(actor=actor, action="role_granted", obj=user, summary=f"Given role {role}")
+
+
+def borough_get_or_create(*, name: str, kind: str = Borough.Kind.PARTNERSHIP) -> Borough:
+    return Borough.objects.get_or_create(name=name, defaults={"kind": kind})[0]

@@ -1,0 +1,50 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("register/", views.register, name="register"),
+    path("register/done/", views.registered, name="registered"),
+    path("verify/<uidb64>/<token>/", views.verify_email, name="verify_email"),
+    path("verify/resend/", views.resend_verification, name="resend_verification"),
+    path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="accounts/password_reset_done.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="accounts/password_reset_confirm.html",
+            success_url=reverse_lazy("accounts:password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="accounts/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+    path("", views.profile, name="profile"),
+    path("details/", views.details_edit, name="details_edit"),
+    path("organisation/", views.organisation_change, name="organisation_change"),
+    path("organisations/", views.agency_list, name="agency_list"),
+    path("organisations/new/", views.agency_create_view, name="agency_create"),
+    path("organisations/<int:pk>/", views.agency_edit, name="agency_edit"),
+    path("organisations/requests/", views.organisation_requests, name="organisation_requests"),
+    path(
+        "organisations/requests/<int:pk>/",
+        views.organisation_request_decide,
+        name="organisation_request_decide",
+    ),
+]

@@ -1,0 +1,253 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.views.decorators.http import require_POST
+
+from .errors import AccountError
+from .forms import (
+    AgencyFilterForm,
+    AgencyForm,
+    ChangeOrganisationForm,
+    DetailsForm,
+    OrganisationRequestDecisionForm,
+    OutboxPasswordResetForm,
+    RegistrationForm,
+    SignInForm,
+)
+from .models import Agency, AgencyMembership, OrganisationRequest, Role, User
+from .permissions import role_required
+from .services.organisations import (
+    agency_create,
+    agency_update,
+    organisation_request_approve,
+    organisation_request_merge,
+    organisation_request_reject,
+)
+from .services.people import (
+    user_change_organisation,
+    user_register,
+    user_resend_verification,
+    user_update_details,
+    user_verify_email,
+)
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("pages:home")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = user_register(
+                email=data["email"],
+                password=data["password1"],
+                full_name=data["full_name"],
+                job_title=data["job_title"],
+                agency=None if data["organisation_not_listed"] else data["agency"],
+                new_organisation=form.new_organisation(),
+                line_manager_name=data["line_manager_name"],
+                line_manager_email=data["line_manager_email"],
+                access_needs=data["access_needs"],
+            )
+        except AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("accounts:registered")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+@login_required
+def registered(request):
+    return render(request, "accounts/registered.html")
+
+
+def verify_email(request, uidb64, token):
+    try:
+        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))))
+        user_verify_email(user=user, token=token)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist, AccountError):
+        return render(request, "accounts/verify_failed.html", status=400)
+    messages.success(request, "Your email address is confirmed. You can now book training.")
+    return redirect("pages:home" if not request.user.is_authenticated else "accounts:profile")
+
+
+@login_required
+@require_POST
+def resend_verification(request):
+    try:
+        user_resend_verification(user=request.user)
+    except AccountError as error:
+        messages.info(request, str(error))
+    else:
+        messages.success(request, f"We have sent a new link to {request.user.email}.")
+    return redirect("accounts:profile")
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+@login_required
+def profile(request):
+    memberships = AgencyMembership.objects.filter(user=request.user).select_related("agency")
+    pending = OrganisationRequest.objects.filter(
+        requested_by=request.user, status=OrganisationRequest.Status.PENDING
+    )
+    return render(
+        request,
+        "accounts/profile.html",
+        {"memberships": memberships, "pending_requests": pending},
+    )
+
+
+@login_required
+def details_edit(request):
+    user = request.user
+    form = DetailsForm(
+        request.POST or None,
+        initial={
+            "full_name": user.full_name,
+            "line_manager_name": user.line_manager_name,
+            "line_manager_email": user.line_manager_email,
+            "access_needs": user.access_needs,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        user_update_details(user=user, **form.cleaned_data)
+        messages.success(request, "Your details have been updated.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/details_edit.html", {"form": form})
+
+
+@login_required
+def organisation_change(request):
+    form = ChangeOrganisationForm(
+        request.POST or None, initial={"job_title": request.user.job_title}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_change_organisation(
+                user=request.user,
+                agency=form.cleaned_data["agency"],
+                job_title=form.cleaned_data["job_title"],
+            )
+        except AccountError as error:
+            form.add_error("agency", str(error))
+        else:
+            messages.success(
+                request,
+                f"You now work for {form.cleaned_data['agency']}. Past bookings stay with "
+                "the organisation they were made under.",
+            )
+            return redirect("accounts:profile")
+    return render(request, "accounts/organisation_change.html", {"form": form})
+
+
+# Coordinators --------------------------------------------------------------------------
+
+
+@role_required(Role.COORDINATOR)
+def agency_list(request):
+    filters = AgencyFilterForm(request.GET or None)
+    agencies = Agency.objects.select_related("borough").annotate(
+        people_count=Count("people", filter=Q(people__is_active=True))
+    )
+    if filters.is_valid():
+        if filters.cleaned_data["q"]:
+            agencies = agencies.filter(name__icontains=filters.cleaned_data["q"])
+        if filters.cleaned_data["sector"]:
+            agencies = agencies.filter(sector=filters.cleaned_data["sector"])
+    page = Paginator(agencies.order_by("name"), 50).get_page(request.GET.get("page"))
+    pending = OrganisationRequest.objects.filter(status=OrganisationRequest.Status.PENDING)
+    return render(
+        request,
+        "accounts/agency_list.html",
+        {"filters": filters, "page": page, "pending_count": pending.count()},
+    )
+
+
+@role_required(Role.COORDINATOR)
+def agency_create_view(request):
+    form = AgencyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agency = agency_create(actor=request.user, **form.cleaned_data)
+        except AccountError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, f"{agency} has been added.")
+            return redirect("accounts:agency_list")
+    return render(request, "accounts/agency_form.html", {"form": form, "agency": None})
+
+
+@role_required(Role.COORDINATOR)
+def agency_edit(request, pk):
+    agency = get_object_or_404(Agency, pk=pk)
+    form = AgencyForm(request.POST or None, instance=Agency.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            agency_update(agency=agency, actor=request.user, **form.cleaned_data)
+        except AccountError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, f"{agency} has been updated.")
+            return redirect("accounts:agency_list")
+    return render(request, "accounts/agency_form.html", {"form": form, "agency": agency})
+
+
+@role_required(Role.COORDINATOR)
+def organisation_requests(request):
+    pending = OrganisationRequest.objects.filter(
+        status=OrganisationRequest.Status.PENDING
+    ).select_related("requested_by", "borough")
+    return render(request, "accounts/organisation_requests.html", {"requests": pending})
+
+
+@role_required(Role.COORDINATOR)
+def organisation_request_decide(request, pk):
+    org_request = get_object_or_404(
+        OrganisationRequest.objects.select_related("requested_by", "borough"), pk=pk
+    )
+    form = OrganisationRequestDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decision = form.cleaned_data["decision"]
+        try:
+            if decision == "approve":
+                agency = organisation_request_approve(request=org_request, actor=request.user)
+                messages.success(request, f"{agency} has been added.")
+            elif decision == "merge":
+                agency = organisation_request_merge(
+                    request=org_request, agency=form.cleaned_data["agency"], actor=request.user
+                )
+                messages.success(request, f"The request has been matched to {agency}.")
+            else:
+                organisation_request_reject(
+                    request=org_request, actor=request.user, note=form.cleaned_data["note"]
+                )
+                messages.success(request, "The request has been rejected.")
+        except AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("accounts:organisation_requests")
+    return render(
+        request,
+        "accounts/organisation_request_decide.html",
+        {"form": form, "org_request": org_request},
+    )

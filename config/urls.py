@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("pages.urls")),
+    path("account/", include("accounts.urls")),
+    path("training/", include("training.urls")),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,39 @@
+"""The outbox: messages written in the same transaction as the change that causes them."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class OutboxMessage(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Gave up"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=60)
+    to = models.JSONField(default=list)
+    cc = models.JSONField(default=list, blank=True)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    ics = models.TextField(blank=True)
+    ics_method = models.CharField(max_length=20, blank=True)
+    # A message that must go once per cause (a reminder per booking and day) names it here.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="outbox_pending_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.subject}"

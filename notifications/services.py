@@ -1,0 +1,132 @@
+"""Writing messages to the outbox and delivering them exactly once."""
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+def _kick_delivery() -> None:
+    from .tasks import outbox_deliver_pending
+
+    try:
+        outbox_deliver_pending.delay()
+    except Exception:  # A broker outage delays mail; the periodic sweep sends it later.
+        logger.warning("Could not queue outbox delivery; the sweep will send it", exc_info=True)
+
+
+def outbox_enqueue(
+    *,
+    kind: str,
+    to: Iterable[str],
+    subject: str,
+    template: str,
+    context: dict,
+    cc: Iterable[str] = (),
+    ics: str = "",
+    ics_method: str = "",
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Store a message to send once the surrounding transaction commits.
+
+    With a dedupe_key, a second message for the same cause is not stored (returns None).
+    """
+    context = {
+        "partnership_name": settings.COURSEBOOK_PARTNERSHIP_NAME,
+        "site_url": settings.COURSEBOOK_SITE_URL.rstrip("/"),
+        "support_email": settings.COURSEBOOK_SUPPORT_EMAIL,
+        **context,
+    }
+    message = OutboxMessage(
+        kind=kind,
+        to=sorted({address.lower() for address in to if address}),
+        cc=sorted({address.lower() for address in cc if address}),
+        subject=subject,
+        body=render_to_string(f"emails/{template}.txt", context),
+        ics=ics,
+        ics_method=ics_method,
+        dedupe_key=dedupe_key,
+    )
+    if dedupe_key:
+        try:
+            with transaction.atomic():
+                message.save()
+        except IntegrityError:
+            return None
+    else:
+        message.save()
+    transaction.on_commit(_kick_delivery, robust=True)
+    return message
+
+
+def _send(message: OutboxMessage) -> None:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=message.to,
+        cc=message.cc,
+        reply_to=[settings.COURSEBOOK_SUPPORT_EMAIL],
+    )
+    if message.ics:
+        email.attach(
+            "invite.ics",
+            message.ics,
+            f"text/calendar; charset=utf-8; method={message.ics_method or 'PUBLISH'}",
+        )
+    email.send()
+
+
+def outbox_deliver(*, message_id: int) -> bool:
+    """Send one message unless it has been sent; True if this call sent it.
+
+    The row stays locked while the mail goes out, so two workers never send it twice.
+    """
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update()
+            .filter(pk=message_id, status=OutboxMessage.Status.PENDING)
+            .first()
+        )
+        if message is None:
+            return False
+        message.attempts += 1
+        try:
+            _send(message)
+        except Exception as error:  # SMTP refusals and outages: keep it for the next sweep.
+            logger.warning("Outbox message %s not sent: %s", message.pk, type(error).__name__)
+            message.last_error = str(error)[:500]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = OutboxMessage.Status.FAILED
+            message.save(update_fields=["attempts", "last_error", "status"])
+            return False
+        message.status = OutboxMessage.Status.SENT
+        message.sent_at = timezone.now()
+        message.last_error = ""
+        message.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+        return True
+
+
+def outbox_pending_ids(*, limit: int = 200) -> list[int]:
+    queryset = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING)
+    if connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            return list(
+                queryset.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
+            )
+    return list(queryset.values_list("pk", flat=True)[:limit])
+
+
+def outbox_deliver_all(*, limit: int = 200) -> int:
+    """Deliver pending messages, oldest first; returns how many this call sent."""
+    return sum(outbox_deliver(message_id=pk) for pk in outbox_pending_ids(limit=limit))

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.models import Role
+
+# label, url name, the view names it is active for, role needed (None: anyone), signed in only
+NAVIGATION = [
+    ("Training catalogue", "training:catalogue", ("training:",), None, False),
+    (
+        "Your account",
+        "accounts:profile",
+        ("accounts:profile", "accounts:details_edit", "accounts:organisation_change"),
+        None,
+        True,
+    ),
+    (
+        "Organisations",
+        "accounts:agency_list",
+        ("accounts:agency", "accounts:organisation_request"),
+        Role.COORDINATOR,
+        True,
+    ),
+]
+
+
+def service(request):
+    user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else ""
+    items = [
+        {
+            "label": label,
+            "url": reverse(url_name),
+            "active": any(current.startswith(prefix) for prefix in active_for),
+        }
+        for label, url_name, active_for, role, needs_sign_in in NAVIGATION
+        if (signed_in or not needs_sign_in)
+        and (role is None or (signed_in and user.has_role(role)))
+    ]
+    return {
+        "partnership_name": settings.COURSEBOOK_PARTNERSHIP_NAME,
+        "service_phase": settings.COURSEBOOK_PHASE,
+        "support_email": settings.COURSEBOOK_SUPPORT_EMAIL,
+        "nav_items": items,
+    }

@@ -1,0 +1,303 @@
+"""Booking, cancelling, substituting and the waiting list.
+
+Capacity is guarded by locking the session row before counting: every write that can
+change who holds a place takes that lock first, so places are never oversold whatever
+the concurrency (on SQLite, IMMEDIATE transactions serialise writers the same way).
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from audit.services import audit_record
+from notifications.services import outbox_enqueue
+
+from ..calendar import booking_ics
+from ..errors import BookingError
+from ..models import Booking, Session
+from .terms import cancellation_would_be_late, late_cancellation_charge_pence, terms_in_force
+
+
+def session_lock(session_id: int) -> Session:
+    """Lock the session row for the rest of the transaction."""
+    return Session.objects.select_for_update().select_related("course").get(pk=session_id)
+
+
+def _confirmed_count(session: Session) -> int:
+    return Booking.objects.filter(session=session, status=Booking.Status.CONFIRMED).count()
+
+
+def _copy_to(booking: Booking) -> list[str]:
+    return [booking.line_manager_email] if booking.line_manager_email else []
+
+
+def _queue_booking_message(booking: Booking, *, kind: str, subject: str, ics_method: str = ""):
+    outbox_enqueue(
+        kind=kind,
+        to=[booking.delegate.email],
+        cc=_copy_to(booking) if kind in {"booking_confirmed", "booking_promoted"} else [],
+        subject=subject,
+        template=f"training/{kind}",
+        context={
+            "booking": booking,
+            "session": booking.session,
+            "course": booking.session.course,
+            "delegate": booking.delegate,
+        },
+        ics=booking_ics(booking, method=ics_method) if ics_method else "",
+        ics_method=ics_method,
+    )
+
+
+def check_session_bookable(session: Session, *, now=None) -> None:
+    now = now or timezone.now()
+    if session.status == Session.Status.CANCELLED:
+        raise BookingError("This session has been cancelled")
+    if session.status == Session.Status.DELIVERED or session.starts_at <= now:
+        raise BookingError("This session has already started")
+    if session.booking_opens_at and now < session.booking_opens_at:
+        opens = timezone.localtime(session.booking_opens_at)
+        raise BookingError(f"Booking for this session opens on {opens:%-d %B %Y at %H:%M}")
+    if session.booking_closes_at and now >= session.booking_closes_at:
+        raise BookingError("Booking for this session has closed")
+
+
+def booking_create(
+    *,
+    session: Session,
+    delegate: User,
+    actor: User,
+    line_manager_email: str | None = None,
+    access_needs: str | None = None,
+) -> Booking:
+    """Book a place, or a place on the waiting list when the session is full.
+
+    One active booking per delegate per session; the booking is judged by the terms
+    in force now and charged to the delegate's current organisation.
+    """
+    if actor.pk == delegate.pk and not delegate.is_verified:
+        raise BookingError("Confirm your email address before you book")
+    if delegate.agency_id is None:
+        raise BookingError("Your organisation has not been confirmed yet")
+    with transaction.atomic():
+        session = session_lock(session.pk)
+        check_session_bookable(session)
+        if Booking.objects.filter(
+            session=session, delegate=delegate, status__in=Booking.ACTIVE
+        ).exists():
+            raise BookingError(f"{delegate.full_name} already has a place on this session")
+        status = (
+            Booking.Status.CONFIRMED
+            if _confirmed_count(session) < session.capacity
+            else Booking.Status.WAITLISTED
+        )
+        try:
+            with transaction.atomic():
+                booking = Booking.objects.create(
+                    session=session,
+                    delegate=delegate,
+                    agency_id=delegate.agency_id,
+                    terms=terms_in_force(),
+                    status=status,
+                    booked_by=actor,
+                    line_manager_email=(
+                        delegate.line_manager_email
+                        if line_manager_email is None
+                        else line_manager_email
+                    ),
+                    access_needs=delegate.access_needs if access_needs is None else access_needs,
+                )
+        except IntegrityError as error:  # The unique constraint: a second active booking.
+            raise BookingError(
+                f"{delegate.full_name} already has a place on this session"
+            ) from error
+        audit_record(
+            actor=actor,
+            action="booking_made" if status == Booking.Status.CONFIRMED else "waitlist_joined",
+            obj=booking,
+            summary=f"{delegate} {booking.get_status_display().lower()} on {session}",
+        )
+        if status == Booking.Status.CONFIRMED:
+            _queue_booking_message(
+                booking,
+                kind="booking_confirmed",
+                subject=f"Booking confirmed: {session.course.title}",
+                ics_method="REQUEST",
+            )
+        else:
+            _queue_booking_message(
+                booking,
+                kind="waitlist_joined",
+                subject=f"On the waiting list: {session.course.title}",
+            )
+    return booking
+
+
+def waitlist_position(booking: Booking) -> int | None:
+    """1 for the next person to be offered a place."""
+    if booking.status != Booking.Status.WAITLISTED:
+        return None
+    ahead = Booking.objects.filter(
+        Q(booked_at__lt=booking.booked_at) | Q(booked_at=booking.booked_at, pk__lt=booking.pk),
+        session_id=booking.session_id,
+        status=Booking.Status.WAITLISTED,
+    )
+    return ahead.count() + 1
+
+
+def waitlist_promote(*, session: Session) -> list[Booking]:
+    """Fill free places from the waiting list, first come first served.
+
+    Call with the session locked. The waiting list closes when the session starts.
+    """
+    now = timezone.now()
+    if session.status != Session.Status.SCHEDULED or session.starts_at <= now:
+        return []
+    free = session.capacity - _confirmed_count(session)
+    if free <= 0:
+        return []
+    promoted = list(
+        Booking.objects.filter(session=session, status=Booking.Status.WAITLISTED)
+        .select_related("delegate", "session__course", "session__venue")
+        .order_by("booked_at", "pk")[:free]
+    )
+    for booking in promoted:
+        booking.status = Booking.Status.CONFIRMED
+        booking.promoted_at = now
+        booking.save(update_fields=["status", "promoted_at"])
+        audit_record(
+            actor=None,
+            action="booking_promoted",
+            obj=booking,
+            summary=f"{booking.delegate} promoted from the waiting list on {session}",
+        )
+        _queue_booking_message(
+            booking,
+            kind="booking_promoted",
+            subject=f"A place has come up: {session.course.title}",
+            ics_method="REQUEST",
+        )
+    return promoted
+
+
+def booking_cancel(*, booking: Booking, actor: User, reason: str = "") -> Booking:
+    """Cancel a booking or a waiting-list place before the session starts.
+
+    A confirmed place cancelled inside the notice period is recorded as late (the
+    charges service raises what it costs); the freed place goes to the waiting list.
+    """
+    with transaction.atomic():
+        session = session_lock(booking.session_id)
+        booking = (
+            Booking.objects.select_for_update()
+            .select_related("terms", "delegate")
+            .get(pk=booking.pk)
+        )
+        booking.session = session
+        if not booking.is_active:
+            raise BookingError("This booking has already been cancelled")
+        if session.starts_at <= timezone.now():
+            raise BookingError("The session has started: it can no longer be cancelled")
+        was_confirmed = booking.status == Booking.Status.CONFIRMED
+        booking.cancelled_late = cancellation_would_be_late(booking=booking)
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = timezone.now()
+        booking.cancelled_by = actor
+        booking.cancellation_reason = reason[:300]
+        booking.save(
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "cancelled_by",
+                "cancellation_reason",
+                "cancelled_late",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="booking_cancelled_late" if booking.cancelled_late else "booking_cancelled",
+            obj=booking,
+            summary=f"{booking.delegate} cancelled on {session}"
+            + (f": {reason}" if reason else ""),
+            data={
+                "late": booking.cancelled_late,
+                "charge_pence": late_cancellation_charge_pence(booking=booking)
+                if booking.cancelled_late
+                else 0,
+            },
+        )
+        if was_confirmed:
+            _queue_booking_message(
+                booking,
+                kind="booking_cancelled",
+                subject=f"Booking cancelled: {session.course.title}",
+                ics_method="CANCEL",
+            )
+            waitlist_promote(session=session)
+        else:
+            _queue_booking_message(
+                booking,
+                kind="waitlist_left",
+                subject=f"Off the waiting list: {session.course.title}",
+            )
+    return booking
+
+
+def booking_substitute(*, booking: Booking, substitute: User, actor: User) -> Booking:
+    """Hand a place to a colleague of the same organisation, free, until the start."""
+    with transaction.atomic():
+        session = session_lock(booking.session_id)
+        booking = Booking.objects.select_for_update().select_related("delegate").get(pk=booking.pk)
+        if booking.status != Booking.Status.CONFIRMED:
+            raise BookingError("Only a confirmed place can be handed to a colleague")
+        if session.starts_at <= timezone.now():
+            raise BookingError("The session has started: the place can no longer be handed on")
+        if substitute.pk == booking.delegate_id:
+            raise BookingError("Choose a colleague other than the person booked")
+        if substitute.agency_id != booking.agency_id:
+            raise BookingError(
+                "A place can only be handed to a colleague from the same organisation"
+            )
+        if Booking.objects.filter(
+            session=session, delegate=substitute, status__in=Booking.ACTIVE
+        ).exists():
+            raise BookingError(f"{substitute.full_name} already has a place on this session")
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = timezone.now()
+        booking.cancelled_by = actor
+        booking.cancellation_reason = f"Place handed to {substitute.full_name}"
+        booking.save(
+            update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason"]
+        )
+        replacement = Booking.objects.create(
+            session=session,
+            delegate=substitute,
+            agency_id=booking.agency_id,
+            terms=booking.terms,
+            status=Booking.Status.CONFIRMED,
+            booked_by=actor,
+            substitute_for=booking,
+            line_manager_email=substitute.line_manager_email,
+            access_needs=substitute.access_needs,
+        )
+        audit_record(
+            actor=actor,
+            action="booking_substituted",
+            obj=replacement,
+            summary=f"{booking.delegate} handed their place on {session} to {substitute}",
+            data={"from_booking": booking.pk},
+        )
+        _queue_booking_message(
+            booking,
+            kind="booking_cancelled",
+            subject=f"Place handed on: {session.course.title}",
+            ics_method="CANCEL",
+        )
+        _queue_booking_message(
+            replacement,
+            kind="booking_confirmed",
+            subject=f"Booking confirmed: {session.course.title}",
+            ics_method="REQUEST",
+        )
+    return replacement
