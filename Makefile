@@ -51,8 +51,13 @@ run: install frontend | var
 	DEBUG=true $(BIN)/python manage.py demo | tee var/demo-logins.txt
 	@HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) DEBUG=true scripts/run_local.sh
 
+# On PostgreSQL, the concurrency tests run again on SQLite: both must hold the invariants.
 test: install frontend | var
 	DEBUG=true $(BIN)/pytest $(PYTEST_ARGS)
+	@case "$${DATABASE_URL:-}" in postgres*|pgsql*|postgis*) \
+	  echo "Concurrency tests again on SQLite (the run above was on PostgreSQL):"; \
+	  env -u DATABASE_URL DEBUG=true $(BIN)/pytest -m concurrency;; \
+	esac
 
 lint: install
 	$(BIN)/ruff check .

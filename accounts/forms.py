@@ -18,11 +18,20 @@ class AgencyChoiceField(forms.ModelChoiceField):
 
 
 class RegistrationForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=200)
-    email = forms.EmailField(
-        label="Work email address", help_text="We will send a link to confirm it."
+    full_name = forms.CharField(
+        label="Full name", max_length=200, error_messages={"required": "Enter your full name"}
     )
-    job_title = forms.CharField(label="Job title", max_length=200)
+    email = forms.EmailField(
+        label="Work email address",
+        help_text="We will send a link to confirm it.",
+        error_messages={
+            "required": "Enter your work email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        },
+    )
+    job_title = forms.CharField(
+        label="Job title", max_length=200, error_messages={"required": "Enter your job title"}
+    )
     agency = AgencyChoiceField(label="Organisation", required=False)
     organisation_not_listed = forms.BooleanField(
         label="My organisation is not listed", required=False
@@ -58,11 +67,13 @@ class RegistrationForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 10 characters. Avoid common words and your name.",
+        error_messages={"required": "Create a password"},
     )
     password2 = forms.CharField(
         label="Confirm your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Confirm your password"},
     )
 
     def clean_email(self):

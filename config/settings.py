@@ -211,6 +211,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.outbox_deliver_pending",
         "schedule": 60.0,
     },
+    "session-reminders": {
+        "task": "training.tasks.reminders_send_due",
+        "schedule": crontab(minute=5),
+    },
     "purge-axes-attempts": {
         "task": "accounts.tasks.failed_logins_purge",
         "schedule": crontab(hour=3, minute=15),

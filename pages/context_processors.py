@@ -5,7 +5,27 @@ from accounts.models import Role
 
 # label, url name, the view names it is active for, role needed (None: anyone), signed in only
 NAVIGATION = [
-    ("Training catalogue", "training:catalogue", ("training:",), None, False),
+    (
+        "Training catalogue",
+        "training:catalogue",
+        ("training:catalogue", "training:course", "training:session"),
+        None,
+        False,
+    ),
+    (
+        "My training",
+        "training:my_training",
+        ("training:my_training", "training:booking"),
+        None,
+        True,
+    ),
+    (
+        "Sessions",
+        "training:manage_sessions",
+        ("training:manage_",),
+        Role.COORDINATOR,
+        True,
+    ),
     (
         "Your account",
         "accounts:profile",

@@ -5,7 +5,7 @@
 # and loading the demo data.
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 VENV=${VENV:-.venv}
@@ -24,6 +24,7 @@ start() {
 }
 
 stopping=0
+# shellcheck disable=SC2317  # called from the traps
 stop() {
     [ "$stopping" = 1 ] && return
     stopping=1
@@ -49,6 +50,8 @@ trap stop EXIT
 
 start "$VENV/bin/python" manage.py runserver "$HOST:$PORT"
 start "$VENV/bin/celery" -A config worker --beat --loglevel=info --concurrency=2
+# Back to plain foreground commands, so Ctrl-C reaches this script (and its trap) at once.
+set +m
 
 # Say where Coursebook is once the web server answers.
 for _ in $(seq 1 60); do

@@ -6,7 +6,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import Agency, Borough, Role, Sector, User
-from training.models import Course, LearningOutcome, Programme, Session, Venue
+from training.models import Booking, Course, LearningOutcome, Programme, Session, Venue
+from training.services.terms import terms_in_force
 
 
 class BoroughFactory(factory.django.DjangoModelFactory):
@@ -91,3 +92,22 @@ class SessionFactory(factory.django.DjangoModelFactory):
     venue = factory.SubFactory(VenueFactory)
     capacity = 20
     delivering_agency = factory.SubFactory(AgencyFactory)
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A booking written directly, for setting up data; tests of behaviour book through
+    training.services.bookings.booking_create."""
+
+    class Meta:
+        model = Booking
+
+    session = factory.SubFactory(SessionFactory)
+    delegate = factory.SubFactory(UserFactory)
+    agency = factory.LazyAttribute(lambda o: o.delegate.agency)
+    terms = factory.LazyFunction(lambda: terms_in_force())
+    status = Booking.Status.CONFIRMED
+    booked_by = factory.LazyAttribute(lambda o: o.delegate)
+
+
+def trainer(**kwargs) -> User:
+    return UserFactory(roles=[Role.TRAINER], **kwargs)

@@ -1,9 +1,34 @@
 """Reads of the catalogue with the rules in them."""
 
-from django.db.models import Count, Min, Q, QuerySet
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .models import Course, Session
+from accounts.models import Agency, Borough, User
+
+from .models import Booking, Course, Programme, Session, Terms
+from .services.terms import (
+    cancellation_would_be_late,
+    free_cancellation_deadline,
+    late_cancellation_charge_pence,
+    terms_in_force,
+)
 
 
 def upcoming_sessions() -> QuerySet[Session]:
@@ -22,4 +47,258 @@ def catalogue_courses() -> QuerySet[Course]:
             next_start=Min("sessions__starts_at", filter=upcoming),
         )
         .order_by("programme", "title")
+    )
+
+
+# Sessions with their places --------------------------------------------------------------
+
+_CONFIRMED = Q(bookings__status=Booking.Status.CONFIRMED)
+_WAITLISTED = Q(bookings__status=Booking.Status.WAITLISTED)
+
+
+def with_place_counts(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """Annotate confirmed_count, waitlisted_count and places_left, in the same query."""
+    return sessions.annotate(
+        confirmed_count=Count("bookings", filter=_CONFIRMED),
+        waitlisted_count=Count("bookings", filter=_WAITLISTED),
+    ).annotate(places_left=Greatest(F("capacity") - F("confirmed_count"), Value(0)))
+
+
+def catalogue_sessions(
+    *,
+    programme: str = "",
+    course: Course | None = None,
+    month: date | None = None,
+    borough: Borough | None = None,
+    places_left: bool = False,
+) -> QuerySet[Session]:
+    """Upcoming scheduled sessions of active courses, with their place counts, filtered."""
+    sessions = with_place_counts(upcoming_sessions().filter(course__is_active=True))
+    if programme:
+        sessions = sessions.filter(course__programme=programme)
+    if course is not None:
+        sessions = sessions.filter(course=course)
+    if month is not None:
+        start = timezone.make_aware(datetime(month.year, month.month, 1))
+        end = timezone.make_aware(
+            datetime(month.year + month.month // 12, month.month % 12 + 1, 1)
+        )
+        sessions = sessions.filter(starts_at__gte=start, starts_at__lt=end)
+    if borough is not None:
+        sessions = sessions.filter(venue__borough=borough)
+    if places_left:
+        sessions = sessions.filter(places_left__gt=0)
+    return sessions.order_by("starts_at", "pk")
+
+
+CATALOGUE_SESSIONS_PER_COURSE = 5
+
+
+@dataclass
+class CourseListing:
+    course: Course
+    sessions: list[Session]
+    limit: int | None = CATALOGUE_SESSIONS_PER_COURSE
+
+    @property
+    def shown_sessions(self) -> list[Session]:
+        return self.sessions[: self.limit] if self.limit else self.sessions
+
+    @property
+    def more_sessions(self) -> int:
+        return len(self.sessions) - len(self.shown_sessions)
+
+
+def catalogue_listings(*, filtered: bool, **filters) -> list[tuple[str, list[CourseListing]]]:
+    """Courses by programme, each with its matching upcoming sessions: two queries.
+
+    Unfiltered, every active course is listed (some with no sessions); filtered, only
+    the courses with a matching session. Each course shows its first few sessions,
+    or all of them when the filter picks that course.
+    """
+    limit = None if filters.get("course") else CATALOGUE_SESSIONS_PER_COURSE
+    sessions = list(catalogue_sessions(**filters))
+    by_course: dict[int, list[Session]] = {}
+    for session in sessions:
+        by_course.setdefault(session.course_id, []).append(session)
+    courses = Course.objects.filter(is_active=True).order_by("programme", "title")
+    if filtered:
+        courses = courses.filter(pk__in=by_course.keys())
+    listings: dict[str, list[CourseListing]] = {value: [] for value in Programme.values}
+    for course in courses:
+        listings[course.programme].append(
+            CourseListing(course, by_course.get(course.pk, []), limit)
+        )
+    return [(label, listings[value]) for value, label in Programme.choices if listings[value]]
+
+
+def session_with_counts(pk: int) -> Session:
+    return with_place_counts(
+        Session.objects.select_related(
+            "course", "venue", "venue__borough", "delivering_agency"
+        ).filter(pk=pk)
+    ).get()
+
+
+# Bookings --------------------------------------------------------------------------------
+
+
+def with_waitlist_position(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
+    """Annotate waitlist_position (1 = next to be offered a place; None unless waitlisted)
+    in the same query, by counting the waiting-list places booked before each one."""
+    ahead = (
+        Booking.objects.filter(
+            Q(booked_at__lt=OuterRef("booked_at"))
+            | Q(booked_at=OuterRef("booked_at"), pk__lt=OuterRef("pk")),
+            session_id=OuterRef("session_id"),
+            status=Booking.Status.WAITLISTED,
+        )
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return bookings.annotate(
+        waitlist_position=Case(
+            When(
+                status=Booking.Status.WAITLISTED,
+                then=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + 1,
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )
+
+
+def bookings_for_display() -> QuerySet[Booking]:
+    return with_waitlist_position(
+        Booking.objects.select_related(
+            "session__course",
+            "session__venue",
+            "delegate",
+            "agency",
+            "terms",
+            "cancelled_by",
+        )
+    )
+
+
+def booking_for_display(pk: int) -> Booking:
+    return bookings_for_display().get(pk=pk)
+
+
+def delegate_active_booking(*, session: Session, delegate: User) -> Booking | None:
+    """The delegate's confirmed or waiting-list booking on a session, if any."""
+    return (
+        bookings_for_display()
+        .filter(session=session, delegate=delegate, status__in=Booking.ACTIVE)
+        .first()
+    )
+
+
+@dataclass
+class MyTraining:
+    upcoming: list[Booking] = field(default_factory=list)
+    waiting: list[Booking] = field(default_factory=list)
+    past: list[Booking] = field(default_factory=list)
+    cancelled: list[Booking] = field(default_factory=list)
+
+
+def my_training(user: User) -> MyTraining:
+    """A delegate's bookings, in one query: places booked, waiting-list places (with
+    their position), past sessions (with attendance) and cancelled places."""
+    now = timezone.now()
+    bookings = bookings_for_display().filter(delegate=user).order_by("session__starts_at", "pk")
+    training = MyTraining()
+    for booking in bookings:
+        session = booking.session
+        started = session.starts_at <= now or session.status == Session.Status.DELIVERED
+        if booking.status == Booking.Status.CANCELLED:
+            training.cancelled.append(booking)
+        elif started:
+            if booking.status == Booking.Status.CONFIRMED:
+                training.past.append(booking)
+        elif booking.status == Booking.Status.CONFIRMED:
+            training.upcoming.append(booking)
+        else:
+            training.waiting.append(booking)
+    training.past.reverse()  # Most recent first.
+    training.cancelled.sort(key=lambda b: b.cancelled_at or b.booked_at, reverse=True)
+    return training
+
+
+# What things cost ------------------------------------------------------------------------
+
+
+def pounds(pence: int) -> Decimal:
+    return Decimal(pence) / 100
+
+
+@dataclass
+class BookingTerms:
+    """The terms a booking made now would be judged by, for this organisation."""
+
+    terms: Terms
+    pays_for_places: bool
+    free_cancellation_until: datetime
+    late_cancellation_gbp: Decimal
+    non_attendance_gbp: Decimal
+    fee_gbp: Decimal
+    promotion_grace_hours: int
+
+
+def booking_terms(*, session: Session, agency: Agency, terms: Terms | None = None) -> BookingTerms:
+    terms = terms or terms_in_force()
+    course = session.course
+    return BookingTerms(
+        terms=terms,
+        pays_for_places=agency.pays_for_places,
+        free_cancellation_until=free_cancellation_deadline(session=session, terms=terms),
+        late_cancellation_gbp=pounds(terms.late_cancellation_pence(course)),
+        non_attendance_gbp=pounds(terms.non_attendance_pence(course)),
+        fee_gbp=pounds(terms.fee_pence(course)),
+        promotion_grace_hours=terms.promotion_grace_hours,
+    )
+
+
+def late_cancellation_charge_gbp(booking: Booking) -> Decimal:
+    return pounds(late_cancellation_charge_pence(booking=booking))
+
+
+@dataclass
+class CancellationPreview:
+    late: bool
+    charge_gbp: Decimal
+    free_cancellation_until: datetime
+    in_promotion_grace: bool
+
+
+def cancellation_preview(booking: Booking) -> CancellationPreview:
+    """What cancelling now would cost, as booking_cancel would judge it."""
+    late = cancellation_would_be_late(booking=booking)
+    in_grace = (
+        booking.status == Booking.Status.CONFIRMED
+        and booking.promoted_at is not None
+        and not late
+        and timezone.now()
+        >= free_cancellation_deadline(session=booking.session, terms=booking.terms)
+    )
+    return CancellationPreview(
+        late=late,
+        charge_gbp=late_cancellation_charge_gbp(booking) if late else Decimal(0),
+        free_cancellation_until=free_cancellation_deadline(
+            session=booking.session, terms=booking.terms
+        ),
+        in_promotion_grace=in_grace,
+    )
+
+
+def booking_can_change(booking: Booking) -> bool:
+    """A booking can be cancelled or handed on while it is active and the session has
+    not started."""
+    session = booking.session
+    return (
+        booking.is_active
+        and session.status == Session.Status.SCHEDULED
+        and session.starts_at > timezone.now()
     )

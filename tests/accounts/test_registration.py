@@ -77,11 +77,11 @@ def test_tampered_verification_link_is_refused(client):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"email": "not-an-email"}, "email", "Enter a valid email address"),
+        ({"email": "not-an-email"}, "email", "Enter an email address in the correct format"),
         ({"password1": "password", "password2": "password"}, "password1", "too common"),
         ({"password2": "something-else-entirely"}, "password2", "do not match"),
         ({"agency": ""}, "agency", "Select your organisation"),
-        ({"full_name": ""}, "full_name", "This field is required"),
+        ({"full_name": ""}, "full_name", "Enter your full name"),
     ],
 )
 def test_bad_registration_shows_govuk_errors_and_writes_nothing(client, overrides, field, message):

@@ -1,0 +1,122 @@
+"""Delegate-facing forms: the catalogue filters, booking, cancelling, handing a place on."""
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Borough, User
+
+from .models import Course, Programme
+
+MONTHS_AHEAD = 12
+
+
+def _coming_months() -> list[tuple[str, str]]:
+    today = timezone.localdate()
+    months = []
+    for offset in range(MONTHS_AHEAD):
+        year, month = divmod(today.month - 1 + offset, 12)
+        first = date(today.year + year, month + 1, 1)
+        months.append((first.strftime("%Y-%m"), first.strftime("%B %Y")))
+    return months
+
+
+class CatalogueFilterForm(forms.Form):
+    programme = forms.ChoiceField(
+        label="Programme", choices=[("", "All programmes"), *Programme.choices], required=False
+    )
+    course = forms.ModelChoiceField(
+        label="Course",
+        queryset=Course.objects.filter(is_active=True).order_by("title"),
+        empty_label="All courses",
+        to_field_name="code",
+        required=False,
+    )
+    month = forms.ChoiceField(label="Month", required=False)
+    borough = forms.ModelChoiceField(
+        label="Venue borough",
+        queryset=Borough.objects.filter(venues__isnull=False).distinct().order_by("name"),
+        empty_label="All boroughs",
+        required=False,
+    )
+    places_left = forms.BooleanField(label="Only sessions with places left", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = [("", "Any month"), *_coming_months()]
+        self.fields["course"].label_from_instance = lambda course: course.title
+
+    def filters(self) -> dict:
+        """The selector's keyword arguments; empty when the form is unbound or invalid."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        filters = {}
+        if data["programme"]:
+            filters["programme"] = data["programme"]
+        if data["course"]:
+            filters["course"] = data["course"]
+        if data["month"]:
+            year, month = data["month"].split("-")
+            filters["month"] = date(int(year), int(month), 1)
+        if data["borough"]:
+            filters["borough"] = data["borough"]
+        if data["places_left"]:
+            filters["places_left"] = True
+        return filters
+
+
+class BookingForm(forms.Form):
+    line_manager_email = forms.EmailField(
+        label="Line manager's email address (optional)",
+        required=False,
+        help_text="We copy them into the confirmation, the reminders and any "
+        "non-attendance notice.",
+    )
+    access_needs = forms.CharField(
+        label="Access needs for this session (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example a hearing loop, step-free access or dietary needs. "
+        "Only the training team and the trainers see this.",
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for cancelling",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, reason_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        if reason_required:
+            field.required = True
+            field.help_text = "The delegate will see this."
+            field.error_messages["required"] = "Enter the reason for cancelling"
+        else:
+            field.label = "Reason for cancelling (optional)"
+
+
+class SubstituteForm(forms.Form):
+    email = forms.EmailField(
+        label="Your colleague's work email address",
+        help_text="They must have a Coursebook account with the same organisation.",
+        error_messages={"required": "Enter your colleague's email address"},
+    )
+
+    colleague: User | None = None
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        self.colleague = User.objects.filter(email__iexact=email, is_active=True).first()
+        if self.colleague is None:
+            raise forms.ValidationError(
+                "There is no Coursebook account with this email address. Ask your colleague "
+                "to register first"
+            )
+        return email

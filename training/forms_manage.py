@@ -1,0 +1,434 @@
+"""Coordinators' forms: sessions, cancellations, booking people on, terms versions.
+
+Dates use the GOV.UK date input pattern (day, month, year) and times a plain text box,
+so every form works without JavaScript; times are Europe/London local times.
+"""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import Agency, Role, User
+
+from .models import Course, Session, Terms, Venue
+
+TIME_FORMATS = ["%H:%M", "%H.%M", "%I:%M%p", "%I:%M %p", "%I.%M%p", "%I%p", "%I %p"]
+TIME_HINT = "Use the 24-hour clock, for example 09:30 or 14:00 (UK time)"
+MAX_PEOPLE_PER_BOOKING = 100
+
+
+class DateInput(forms.MultiWidget):
+    """The GOV.UK date input: three text boxes, day, month and year."""
+
+    template_name = "training/manage/widgets/date_input.html"
+    PARTS = (("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4))
+
+    def __init__(self, attrs=None):
+        widgets = {
+            name: forms.TextInput(attrs={"inputmode": "numeric"}) for name, _, _ in self.PARTS
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for subwidget, (_, label, width) in zip(
+            context["widget"]["subwidgets"], self.PARTS, strict=True
+        ):
+            subwidget["label"] = label
+            subwidget["width"] = width
+        return context
+
+
+class DateField(forms.MultiValueField):
+    """A date typed as day, month and year, with GOV.UK's error messages."""
+
+    widget = DateInput
+
+    def __init__(self, **kwargs):
+        parts = [forms.CharField(required=False) for _ in DateInput.PARTS]
+        super().__init__(fields=parts, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list or not any(data_list):
+            return None
+        missing = [
+            name
+            for (name, _, _), value in zip(DateInput.PARTS, data_list, strict=True)
+            if not value
+        ]
+        if missing:
+            raise ValidationError(f"{self.label} must include a {' and '.join(missing)}")
+        try:
+            day, month, year = (int(str(value).strip()) for value in data_list)
+            if year < 1000:
+                raise ValueError
+            return date(year, month, day)
+        except ValueError as error:
+            raise ValidationError(f"{self.label} must be a real date") from error
+
+
+class TimeField(forms.TimeField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", TIME_HINT)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"class": "govuk-input--width-5"}))
+        super().__init__(input_formats=TIME_FORMATS, **kwargs)
+        self.error_messages["invalid"] = "Enter a real time, for example 09:30 or 14:00"
+
+    def prepare_value(self, value):
+        return value.strftime("%H:%M") if isinstance(value, time) else value
+
+
+def local_datetime(day: date, at: time) -> datetime:
+    """A Europe/London wall-clock time as an aware datetime."""
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+class TrainerChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name} ({obj.agency})" if obj.agency_id else obj.full_name
+
+
+def trainer_people():
+    return (
+        User.objects.filter(groups__name=Role.TRAINER, is_active=True)
+        .select_related("agency")
+        .order_by("full_name")
+        .distinct()
+    )
+
+
+class SessionForm(forms.Form):
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.filter(is_active=True).order_by("title"),
+        empty_label="Select a course",
+    )
+    date = DateField(label="Date", help_text="For example, 27 3 2026")
+    start_time = TimeField(label="Start time")
+    end_time = TimeField(label="End time")
+    venue = forms.ModelChoiceField(
+        queryset=Venue.objects.order_by("name"),
+        required=False,
+        empty_label="Online only",
+        help_text="Give a venue, an online joining link or both.",
+    )
+    online_url = forms.URLField(
+        label="Online joining link (optional)", required=False, assume_scheme="https"
+    )
+    capacity = forms.IntegerField(
+        label="Places",
+        min_value=1,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-4"}),
+    )
+    trainers = TrainerChoiceField(
+        queryset=trainer_people(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "govuk-checkboxes--small"}),
+        help_text="People with the trainer role. Select all that apply.",
+    )
+    delivering_agency = forms.ModelChoiceField(
+        label="Delivering agency",
+        queryset=Agency.objects.filter(is_active=True).order_by("name"),
+        empty_label="Select the agency delivering the session",
+        help_text="The trainer agency the reports count.",
+    )
+    booking_opens_date = DateField(
+        label="Booking opens (optional)",
+        required=False,
+        help_text="Leave empty to take bookings as soon as the session is listed.",
+    )
+    booking_opens_time = TimeField(
+        label="Time booking opens (optional)",
+        required=False,
+        help_text=f"{TIME_HINT}. Leave empty for the start of that day.",
+    )
+    booking_closes_date = DateField(
+        label="Booking closes (optional)",
+        required=False,
+        help_text="Leave empty to take bookings until the session starts.",
+    )
+    booking_closes_time = TimeField(
+        label="Time booking closes (optional)",
+        required=False,
+        help_text=f"{TIME_HINT}. Leave empty for the end of that day.",
+    )
+
+    @classmethod
+    def initial_for(cls, session: Session) -> dict:
+        starts = timezone.localtime(session.starts_at)
+        ends = timezone.localtime(session.ends_at)
+        initial = {
+            "course": session.course_id,
+            "date": starts.date(),
+            "start_time": starts.time(),
+            "end_time": ends.time(),
+            "venue": session.venue_id,
+            "online_url": session.online_url,
+            "capacity": session.capacity,
+            "trainers": [trainer.pk for trainer in session.trainers.all()],
+            "delivering_agency": session.delivering_agency_id,
+        }
+        for edge in ("opens", "closes"):
+            moment = getattr(session, f"booking_{edge}_at")
+            if moment:
+                moment = timezone.localtime(moment)
+                initial[f"booking_{edge}_date"] = moment.date()
+                initial[f"booking_{edge}_time"] = moment.time()
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        day, start, end = data.get("date"), data.get("start_time"), data.get("end_time")
+        if day and start and end and end <= start:
+            self.add_error("end_time", "The end time must be after the start time")
+        if "venue" in data and "online_url" in data and not (data["venue"] or data["online_url"]):
+            self.add_error("venue", "Select a venue or give an online joining link")
+        for edge in ("opens", "closes"):
+            if data.get(f"booking_{edge}_time") and not data.get(f"booking_{edge}_date"):
+                self.add_error(
+                    f"booking_{edge}_date",
+                    f"Enter the date booking {edge}, or leave the time empty",
+                )
+        return data
+
+    def session_fields(self) -> dict:
+        """Keyword arguments for session_create and session_update."""
+        data = self.cleaned_data
+        opens = closes = None
+        if data["booking_opens_date"]:
+            opens = local_datetime(
+                data["booking_opens_date"], data["booking_opens_time"] or time()
+            )
+        if data["booking_closes_date"]:
+            closes = local_datetime(
+                data["booking_closes_date"], data["booking_closes_time"] or time(23, 59)
+            )
+        return {
+            "course": data["course"],
+            "starts_at": local_datetime(data["date"], data["start_time"]),
+            "ends_at": local_datetime(data["date"], data["end_time"]),
+            "venue": data["venue"],
+            "online_url": data["online_url"],
+            "capacity": data["capacity"],
+            "delivering_agency": data["delivering_agency"],
+            "booking_opens_at": opens,
+            "booking_closes_at": closes,
+            "trainers": list(data["trainers"]),
+        }
+
+
+class SessionDuplicateForm(forms.Form):
+    date = DateField(label="Date of the new session", help_text="For example, 27 3 2026")
+    start_time = TimeField(
+        label="Start time",
+        help_text=f"{TIME_HINT}. The new session lasts as long as this one.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date") and data.get("start_time") and self.starts_at() <= timezone.now():
+            self.add_error("date", "The new session must start in the future")
+        return data
+
+    def starts_at(self) -> datetime:
+        return local_datetime(self.cleaned_data["date"], self.cleaned_data["start_time"])
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the reason"},
+    )
+
+    def __init__(self, *args, label: str = "Reason", help_text: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        self.fields["reason"].help_text = help_text
+        self.fields["reason"].error_messages["required"] = f"Enter the {label.lower()}"
+
+
+class BookPeopleForm(forms.Form):
+    emails = forms.CharField(
+        label="Email addresses",
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="One email address a line. Each person must already have an account; "
+        "their line manager and access needs are taken from their account.",
+        error_messages={"required": "Enter at least one email address"},
+    )
+
+    def clean_emails(self) -> list[User]:
+        """Every line is checked before anyone is booked: one bad line books nobody."""
+        lines = [
+            (number, line.strip())
+            for number, line in enumerate(self.cleaned_data["emails"].splitlines(), start=1)
+            if line.strip()
+        ]
+        if not lines:
+            raise ValidationError("Enter at least one email address")
+        if len(lines) > MAX_PEOPLE_PER_BOOKING:
+            raise ValidationError(f"Book at most {MAX_PEOPLE_PER_BOOKING} people at a time")
+        problems, wanted = [], {}
+        for number, line in lines:
+            try:
+                validate_email(line)
+            except ValidationError:
+                problems.append((number, f"“{line}” is not an email address"))
+                continue
+            if line.lower() in wanted:
+                problems.append((number, f"{line} is on the list twice"))
+            wanted.setdefault(line.lower(), (number, line))
+        people = {
+            person.email_lower: person
+            for person in User.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=list(wanted))
+            .select_related("agency")
+        }
+        problems += [
+            (number, f"nobody has an account with the email address {line}")
+            for email, (number, line) in wanted.items()
+            if email not in people
+        ]
+        if problems:
+            raise ValidationError(
+                [f"Line {number}: {problem}" for number, problem in sorted(problems)]
+            )
+        return [people[email] for email in wanted]
+
+
+class SessionFilterForm(forms.Form):
+    WHEN = [("upcoming", "Upcoming"), ("past", "Past"), ("all", "All")]
+    when = forms.ChoiceField(label="When", choices=WHEN, required=False)
+    course = forms.ModelChoiceField(
+        queryset=Course.objects.order_by("title"), required=False, empty_label="All courses"
+    )
+    status = forms.ChoiceField(
+        label="Status", choices=[("", "All statuses"), *Session.Status.choices], required=False
+    )
+
+
+def pounds_to_pence(value: Decimal) -> int:
+    return int((value * 100).to_integral_value())
+
+
+class MoneyField(forms.DecimalField):
+    """Pounds and pence typed as 40 or 40.00; the value is whole pence."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_digits=8,
+            decimal_places=2,
+            min_value=Decimal(0),
+            widget=forms.TextInput(
+                attrs={"class": "govuk-input--width-5", "inputmode": "decimal"}
+            ),
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().removeprefix("£").replace(",", "")
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        return f"{value:.2f}" if isinstance(value, Decimal) else value
+
+
+class TermsForm(forms.Form):
+    effective_date = DateField(
+        label="Takes effect on",
+        help_text="Today or later. Bookings already made keep the terms they were made under.",
+    )
+    effective_time = TimeField(
+        label="Time it takes effect (optional)",
+        required=False,
+        help_text=f"{TIME_HINT}. Leave empty for straight away if the date is today, "
+        "otherwise the start of that day.",
+    )
+    notice_working_days = forms.IntegerField(
+        label="Notice period, in working days",
+        min_value=0,
+        max_value=60,
+        help_text="Cancelling is free until this many working days before the start.",
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+    late_cancellation_half_day = MoneyField(label="Late cancellation, half day (£)")
+    late_cancellation_full_day = MoneyField(label="Late cancellation, full day (£)")
+    non_attendance_half_day = MoneyField(label="Non-attendance, half day (£)")
+    non_attendance_full_day = MoneyField(label="Non-attendance, full day (£)")
+    fee_half_day = MoneyField(
+        label="Fee for paying organisations, half day (£)",
+        help_text="A course's own fee, when it has one, takes precedence.",
+    )
+    fee_full_day = MoneyField(label="Fee for paying organisations, full day (£)")
+    promotion_grace_hours = forms.IntegerField(
+        label="Free cancellation after promotion, in hours",
+        min_value=0,
+        max_value=24 * 14,
+        help_text="Someone given a place from the waiting list may cancel free for this long.",
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+    late_arrival_minutes = forms.IntegerField(
+        label="Late arrival, in minutes",
+        min_value=0,
+        max_value=240,
+        help_text="Arriving later than this means being turned away.",
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+
+    MONEY = (
+        "late_cancellation_half_day",
+        "late_cancellation_full_day",
+        "non_attendance_half_day",
+        "non_attendance_full_day",
+        "fee_half_day",
+        "fee_full_day",
+    )
+
+    @classmethod
+    def initial_from(cls, terms: Terms) -> dict:
+        initial = {
+            "notice_working_days": terms.notice_working_days,
+            "promotion_grace_hours": terms.promotion_grace_hours,
+            "late_arrival_minutes": terms.late_arrival_minutes,
+        }
+        for name in cls.MONEY:
+            initial[name] = Decimal(getattr(terms, f"{name}_pence")) / 100
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        day, at = data.get("effective_date"), data.get("effective_time")
+        if day and "effective_time" not in self.errors:
+            today = timezone.localdate()
+            if day < today or (at is not None and local_datetime(day, at) < timezone.now()):
+                self.add_error("effective_date", "The date must be today or in the future")
+        return data
+
+    def effective_from(self) -> datetime | None:
+        """None means straight away."""
+        day, at = self.cleaned_data["effective_date"], self.cleaned_data["effective_time"]
+        if at is None:
+            return None if day == timezone.localdate() else local_datetime(day, time())
+        return local_datetime(day, at)
+
+    def terms_fields(self) -> dict:
+        data = self.cleaned_data
+        fields = {
+            "notice_working_days": data["notice_working_days"],
+            "promotion_grace_hours": data["promotion_grace_hours"],
+            "late_arrival_minutes": data["late_arrival_minutes"],
+        }
+        for name in self.MONEY:
+            fields[f"{name}_pence"] = pounds_to_pence(data[name])
+        return fields

@@ -1,0 +1,207 @@
+"""Coordinators' changes to the programme: sessions created, changed, duplicated, cancelled."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from accounts.models import User
+from audit.services import audit_record
+from notifications.models import OutboxMessage
+from notifications.services import outbox_enqueue
+
+from ..calendar import booking_ics
+from ..errors import BookingError
+from ..models import Booking, Session
+from .bookings import session_lock, waitlist_promote
+
+SESSION_FIELDS = (
+    "course",
+    "starts_at",
+    "ends_at",
+    "venue",
+    "online_url",
+    "capacity",
+    "delivering_agency",
+    "booking_opens_at",
+    "booking_closes_at",
+)
+
+
+def _check(fields: dict) -> None:
+    if fields["ends_at"] <= fields["starts_at"]:
+        raise BookingError("The session must end after it starts")
+    if not fields.get("venue") and not fields.get("online_url"):
+        raise BookingError("Give a venue or an online joining link")
+    opens, closes = fields.get("booking_opens_at"), fields.get("booking_closes_at")
+    if opens and closes and closes <= opens:
+        raise BookingError("Booking must close after it opens")
+
+
+@transaction.atomic
+def session_create(*, actor: User, trainers=(), **fields) -> Session:
+    _check(fields)
+    session = Session.objects.create(**{k: v for k, v in fields.items() if k in SESSION_FIELDS})
+    session.trainers.set(trainers)
+    audit_record(actor=actor, action="session_created", obj=session, summary=str(session))
+    return session
+
+
+def session_update(*, session: Session, actor: User, trainers=None, **fields) -> Session:
+    """Change a session. Raising the capacity offers the new places to the waiting list;
+    lowering it below the places already booked is refused."""
+    with transaction.atomic():
+        session = session_lock(session.pk)
+        if session.status != Session.Status.SCHEDULED:
+            raise BookingError("Only a scheduled session can be changed")
+        merged = {name: fields.get(name, getattr(session, name)) for name in SESSION_FIELDS}
+        _check(merged)
+        booked = Booking.objects.filter(session=session, status=Booking.Status.CONFIRMED).count()
+        if merged["capacity"] < booked:
+            raise BookingError(
+                f"{booked} places are already booked: the capacity cannot be less than that"
+            )
+        changed = {
+            name: str(value) for name, value in merged.items() if getattr(session, name) != value
+        }
+        for name, value in merged.items():
+            setattr(session, name, value)
+        session.save()
+        if trainers is not None:
+            session.trainers.set(trainers)
+        if changed:
+            audit_record(
+                actor=actor,
+                action="session_updated",
+                obj=session,
+                summary=f"Changed {', '.join(sorted(changed))}",
+                data=changed,
+            )
+        waitlist_promote(session=session)
+    return session
+
+
+@transaction.atomic
+def session_duplicate(*, session: Session, actor: User, starts_at) -> Session:
+    """A new session of the same course, venue and trainers at another time."""
+    shift = starts_at - session.starts_at
+    copy = session_create(
+        actor=actor,
+        trainers=list(session.trainers.all()),
+        course=session.course,
+        starts_at=starts_at,
+        ends_at=session.ends_at + shift,
+        venue=session.venue,
+        online_url=session.online_url,
+        capacity=session.capacity,
+        delivering_agency=session.delivering_agency,
+        booking_opens_at=session.booking_opens_at + shift if session.booking_opens_at else None,
+        booking_closes_at=session.booking_closes_at + shift if session.booking_closes_at else None,
+    )
+    return copy
+
+
+def session_cancel(*, session: Session, actor: User, reason: str) -> Session:
+    """Cancel a session: everyone booked or waiting is told, and nobody is charged."""
+    with transaction.atomic():
+        session = session_lock(session.pk)
+        if session.status != Session.Status.SCHEDULED:
+            raise BookingError("Only a scheduled session can be cancelled")
+        session.status = Session.Status.CANCELLED
+        session.save(update_fields=["status"])
+        now = timezone.now()
+        bookings = list(
+            Booking.objects.filter(session=session, status__in=Booking.ACTIVE).select_related(
+                "delegate"
+            )
+        )
+        for booking in bookings:
+            was_confirmed = booking.status == Booking.Status.CONFIRMED
+            booking.status = Booking.Status.CANCELLED
+            booking.cancelled_at = now
+            booking.cancelled_by = actor
+            booking.cancellation_reason = "The session was cancelled"
+            booking.cancelled_late = False
+            booking.save(
+                update_fields=[
+                    "status",
+                    "cancelled_at",
+                    "cancelled_by",
+                    "cancellation_reason",
+                    "cancelled_late",
+                ]
+            )
+            outbox_enqueue(
+                kind="session_cancelled",
+                to=[booking.delegate.email],
+                cc=[booking.line_manager_email] if booking.line_manager_email else [],
+                subject=f"Session cancelled: {session.course.title}",
+                template="training/session_cancelled",
+                context={
+                    "booking": booking,
+                    "session": session,
+                    "course": session.course,
+                    "delegate": booking.delegate,
+                    "reason": reason,
+                },
+                ics=booking_ics(booking, method="CANCEL") if was_confirmed else "",
+                ics_method="CANCEL" if was_confirmed else "",
+            )
+        audit_record(
+            actor=actor,
+            action="session_cancelled",
+            obj=session,
+            summary=f"Cancelled ({reason}); {len(bookings)} people told",
+        )
+    return session
+
+
+REMINDER_DAYS = (7, 1)
+
+
+def reminders_queue_due(*, now=None) -> int:
+    """Queue the 7-day and 1-day reminders that are due, each at most once per booking.
+
+    A booking made after a reminder's moment does not get that reminder.
+    """
+    now = now or timezone.now()
+    queued = 0
+    for days in REMINDER_DAYS:
+        next_days = [d for d in REMINDER_DAYS if d < days]
+        later_edge = timedelta(days=next_days[0]) if next_days else timedelta(0)
+        prefix = f"reminder-{days}d-booking-"
+        already_queued = OutboxMessage.objects.filter(
+            dedupe_key=Concat(Value(prefix), Cast(OuterRef("pk"), CharField()))
+        )
+        due = (
+            Booking.objects.filter(
+                status=Booking.Status.CONFIRMED,
+                session__status=Session.Status.SCHEDULED,
+                session__starts_at__gt=now + later_edge,
+                session__starts_at__lte=now + timedelta(days=days),
+                booked_at__lte=F("session__starts_at") - timedelta(days=days),
+            )
+            .exclude(Exists(already_queued))
+            .select_related("delegate", "session__course", "session__venue", "terms")
+        )
+        for booking in due:
+            with transaction.atomic():
+                message = outbox_enqueue(
+                    kind="session_reminder",
+                    to=[booking.delegate.email],
+                    cc=[booking.line_manager_email] if booking.line_manager_email else [],
+                    subject=f"Reminder: {booking.session.course.title} in {days} "
+                    f"day{'s' if days > 1 else ''}",
+                    template="training/session_reminder",
+                    context={
+                        "booking": booking,
+                        "session": booking.session,
+                        "course": booking.session.course,
+                        "delegate": booking.delegate,
+                    },
+                    dedupe_key=f"{prefix}{booking.pk}",
+                )
+            queued += message is not None
+    return queued

@@ -1,0 +1,54 @@
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from ..errors import BookingError
+from ..forms import CatalogueFilterForm
+from ..models import Course, Session
+from ..selectors import (
+    catalogue_listings,
+    delegate_active_booking,
+    session_with_counts,
+    upcoming_sessions,
+    with_place_counts,
+)
+from ..services.bookings import check_session_bookable
+
+
+def catalogue(request):
+    form = CatalogueFilterForm(request.GET or None)
+    filters = form.filters()
+    programmes = catalogue_listings(filtered=bool(filters), **filters)
+    return render(
+        request,
+        "training/catalogue.html",
+        {"form": form, "programmes": programmes, "filtered": bool(filters)},
+    )
+
+
+def course_detail(request, code):
+    course = get_object_or_404(
+        Course.objects.prefetch_related("outcomes").select_related("prerequisite"), code=code
+    )
+    sessions = with_place_counts(upcoming_sessions().filter(course=course))
+    return render(request, "training/course.html", {"course": course, "sessions": sessions})
+
+
+def session_detail(request, pk):
+    try:
+        session = session_with_counts(pk)
+    except Session.DoesNotExist as error:
+        raise Http404 from error
+    try:
+        check_session_bookable(session)
+    except BookingError as error:
+        not_bookable = str(error)
+    else:
+        not_bookable = ""
+    booking = None
+    if request.user.is_authenticated:
+        booking = delegate_active_booking(session=session, delegate=request.user)
+    return render(
+        request,
+        "training/session.html",
+        {"session": session, "not_bookable": not_bookable, "booking": booking},
+    )

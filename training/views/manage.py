@@ -1,0 +1,331 @@
+"""Coordinators' pages: sessions, their lists, booking people on, cancelling, terms."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.permissions import role_required
+
+from ..errors import BookingError
+from ..forms_manage import (
+    BookPeopleForm,
+    ReasonForm,
+    SessionDuplicateForm,
+    SessionFilterForm,
+    SessionForm,
+    TermsForm,
+)
+from ..models import Booking, Session, Terms
+from ..services.bookings import booking_cancel, booking_create
+from ..services.sessions import session_cancel, session_create, session_duplicate, session_update
+from ..services.terms import (
+    cancellation_would_be_late,
+    free_cancellation_deadline,
+    late_cancellation_charge_pence,
+    terms_create,
+    terms_in_force,
+)
+
+coordinators_only = role_required(Role.COORDINATOR)
+SESSIONS_PER_PAGE = 25
+
+
+def pounds(pence: int) -> str:
+    return f"£{Decimal(pence) / 100:,.2f}"
+
+
+def sessions_with_counts() -> QuerySet[Session]:
+    """Sessions with their confirmed and waiting-list counts, in the same query."""
+    return Session.objects.select_related("course", "venue").annotate(
+        confirmed_count=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED)),
+        waitlisted_count=Count("bookings", filter=Q(bookings__status=Booking.Status.WAITLISTED)),
+    )
+
+
+def _session_or_404(pk: int) -> Session:
+    return get_object_or_404(
+        sessions_with_counts().select_related("delivering_agency", "venue__borough"), pk=pk
+    )
+
+
+@coordinators_only
+def sessions(request):
+    filters = SessionFilterForm(request.GET or None)
+    found = sessions_with_counts()
+    when = "upcoming"
+    if filters.is_valid():
+        when = filters.cleaned_data["when"] or "upcoming"
+        if filters.cleaned_data["course"]:
+            found = found.filter(course=filters.cleaned_data["course"])
+        if filters.cleaned_data["status"]:
+            found = found.filter(status=filters.cleaned_data["status"])
+    now = timezone.now()
+    if when == "upcoming":
+        found = found.filter(starts_at__gte=now).order_by("starts_at", "pk")
+    elif when == "past":
+        found = found.filter(starts_at__lt=now).order_by("-starts_at", "-pk")
+    else:
+        found = found.order_by("-starts_at", "-pk")
+    page = Paginator(found, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "training/manage/sessions.html",
+        {"filters": filters, "page": page, "when": when},
+    )
+
+
+@coordinators_only
+def session_create_view(request):
+    form = SessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = session_create(actor=request.user, **form.session_fields())
+        except BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The session has been added: {session}.")
+            return redirect("training:manage_session", session.pk)
+    return render(request, "training/manage/session_form.html", {"form": form, "session": None})
+
+
+@coordinators_only
+def session_edit(request, pk):
+    session = get_object_or_404(
+        Session.objects.select_related("course").prefetch_related("trainers"), pk=pk
+    )
+    if session.status != Session.Status.SCHEDULED:
+        messages.info(request, "Only a scheduled session can be changed.")
+        return redirect("training:manage_session", session.pk)
+    form = SessionForm(request.POST or None, initial=SessionForm.initial_for(session))
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_update(session=session, actor=request.user, **form.session_fields())
+        except BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The session has been changed.")
+            return redirect("training:manage_session", session.pk)
+    return render(request, "training/manage/session_form.html", {"form": form, "session": session})
+
+
+@coordinators_only
+def session_duplicate_view(request, pk):
+    session = get_object_or_404(Session.objects.select_related("course", "venue"), pk=pk)
+    form = SessionDuplicateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = session_duplicate(
+                session=session, actor=request.user, starts_at=form.starts_at()
+            )
+        except BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The session has been copied: {copy}.")
+            return redirect("training:manage_session", copy.pk)
+    return render(
+        request, "training/manage/session_duplicate.html", {"form": form, "session": session}
+    )
+
+
+@coordinators_only
+def session_cancel_view(request, pk):
+    session = _session_or_404(pk)
+    if session.status != Session.Status.SCHEDULED:
+        messages.info(request, "Only a scheduled session can be cancelled.")
+        return redirect("training:manage_session", session.pk)
+    form = ReasonForm(
+        request.POST or None,
+        label="Reason for cancelling",
+        help_text="It goes into the email everyone booked or waiting receives.",
+    )
+    told = session.confirmed_count + session.waitlisted_count
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_cancel(session=session, actor=request.user, reason=form.cleaned_data["reason"])
+        except BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"The session has been cancelled. {told} {'person' if told == 1 else 'people'} "
+                "will be told by email.",
+            )
+            return redirect("training:manage_session", session.pk)
+    return render(
+        request,
+        "training/manage/session_cancel.html",
+        {"form": form, "session": session, "told": told},
+    )
+
+
+@coordinators_only
+def session_detail(request, pk):
+    session = get_object_or_404(
+        Session.objects.select_related(
+            "course", "venue", "venue__borough", "delivering_agency"
+        ).prefetch_related(
+            Prefetch("trainers", queryset=User.objects.select_related("agency")),
+        ),
+        pk=pk,
+    )
+    bookings = (
+        Booking.objects.filter(session=session)
+        .select_related("delegate", "agency", "booked_by", "cancelled_by")
+        .order_by("booked_at", "pk")
+    )
+    confirmed, waiting, cancelled = [], [], []
+    for booking in bookings:
+        {
+            Booking.Status.CONFIRMED: confirmed,
+            Booking.Status.WAITLISTED: waiting,
+            Booking.Status.CANCELLED: cancelled,
+        }[booking.status].append(booking)
+    # Ordered as the waiting list is served, so the position is the place in the list.
+    waiting = list(enumerate(waiting, start=1))
+    return render(
+        request,
+        "training/manage/session.html",
+        {
+            "session": session,
+            "confirmed": confirmed,
+            "waiting": waiting,
+            "cancelled": cancelled,
+            "places_left": max(session.capacity - len(confirmed), 0),
+            "is_open": session.status == Session.Status.SCHEDULED
+            and session.starts_at > timezone.now(),
+        },
+    )
+
+
+@coordinators_only
+def booking_cancel_view(request, pk):
+    booking = get_object_or_404(
+        Booking.objects.select_related(
+            "delegate", "agency", "terms", "session__course", "session__venue"
+        ),
+        pk=pk,
+    )
+    session = booking.session
+    if not booking.is_active:
+        messages.info(request, "This booking has already been cancelled.")
+        return redirect("training:manage_session", session.pk)
+    late = cancellation_would_be_late(booking=booking)
+    form = ReasonForm(
+        request.POST or None,
+        label="Reason for cancelling",
+        help_text="For example, “Asked by phone on behalf of their manager”. It is recorded in "
+        "the audit trail.",
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking_cancel(booking=booking, actor=request.user, reason=form.cleaned_data["reason"])
+        except BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            place = "place" if booking.status == Booking.Status.CONFIRMED else "waiting-list place"
+            messages.success(
+                request,
+                f"{booking.delegate.full_name}’s {place} has been cancelled."
+                + (" It was a late cancellation." if late else ""),
+            )
+            return redirect("training:manage_session", session.pk)
+    return render(
+        request,
+        "training/manage/booking_cancel.html",
+        {
+            "form": form,
+            "booking": booking,
+            "session": session,
+            "late": late,
+            "charge": pounds(late_cancellation_charge_pence(booking=booking)) if late else None,
+            "charge_is_fee": booking.agency.pays_for_places,
+            "free_until": free_cancellation_deadline(session=session, terms=booking.terms),
+        },
+    )
+
+
+@dataclass
+class BookingOutcome:
+    person: User
+    outcome: str  # booked, waitlisted or refused
+    detail: str = ""
+
+
+@coordinators_only
+def session_book(request, pk):
+    session = _session_or_404(pk)
+    form = BookPeopleForm(request.POST or None)
+    outcomes = None
+    if request.method == "POST" and form.is_valid():
+        outcomes = []
+        for person in form.cleaned_data["emails"]:
+            try:
+                booking = booking_create(session=session, delegate=person, actor=request.user)
+            except BookingError as error:
+                outcomes.append(BookingOutcome(person, "refused", str(error)))
+            else:
+                if booking.status == Booking.Status.CONFIRMED:
+                    outcomes.append(BookingOutcome(person, "booked"))
+                else:
+                    outcomes.append(BookingOutcome(person, "waitlisted"))
+        form = BookPeopleForm()
+        session = _session_or_404(pk)  # The counts have changed.
+    return render(
+        request,
+        "training/manage/session_book.html",
+        {
+            "form": form,
+            "session": session,
+            "outcomes": outcomes,
+            "counts": {
+                kind: sum(1 for o in outcomes if o.outcome == kind)
+                for kind in ("booked", "waitlisted", "refused")
+            }
+            if outcomes
+            else None,
+        },
+    )
+
+
+@coordinators_only
+def terms(request):
+    current = terms_in_force()
+    form = TermsForm(request.POST or None, initial=TermsForm.initial_from(current))
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = terms_create(
+                actor=request.user, effective_from=form.effective_from(), **form.terms_fields()
+            )
+        except BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"The new terms take effect on "
+                f"{timezone.localtime(created.effective_from):%-d %B %Y at %H:%M}.",
+            )
+            return redirect("training:manage_terms")
+    versions = [
+        {
+            "terms": version,
+            "in_force": version.pk == current.pk,
+            "future": version.effective_from > timezone.now(),
+            "late_cancellation": (
+                pounds(version.late_cancellation_half_day_pence),
+                pounds(version.late_cancellation_full_day_pence),
+            ),
+            "non_attendance": (
+                pounds(version.non_attendance_half_day_pence),
+                pounds(version.non_attendance_full_day_pence),
+            ),
+            "fee": (pounds(version.fee_half_day_pence), pounds(version.fee_full_day_pence)),
+        }
+        for version in Terms.objects.order_by("-effective_from")
+    ]
+    return render(request, "training/manage/terms.html", {"form": form, "versions": versions})
