@@ -36,13 +36,18 @@ _skipped: dict[str, int] = {}
 _enabled: dict[str, int] = {}
 
 
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected what will not run
 def pytest_collection_modifyitems(config, items):
+    # CI's full run sets this, so a missing component fails its tests instead of skipping.
+    required = os.environ.get("COURSEBOOK_REQUIRE_COMPONENTS") == "1"
     for item in items:
         for name, (available, reason) in GATES.items():
             if not item.get_closest_marker(name):
                 continue
             if available():
                 _enabled[name] = _enabled.get(name, 0) + 1
+            elif required:
+                raise pytest.UsageError(f"COURSEBOOK_REQUIRE_COMPONENTS=1 but {reason}")
             else:
                 item.add_marker(pytest.mark.skip(reason=reason))
                 _skipped[name] = _skipped.get(name, 0) + 1

@@ -111,10 +111,19 @@ class SessionForm(forms.Form):
     course = forms.ModelChoiceField(
         queryset=Course.objects.filter(is_active=True).order_by("title"),
         empty_label="Select a course",
+        error_messages={"required": "Select the course"},
     )
-    date = DateField(label="Date", help_text="For example, 27 3 2026")
-    start_time = TimeField(label="Start time")
-    end_time = TimeField(label="End time")
+    date = DateField(
+        label="Date",
+        help_text="For example, 27 3 2026",
+        error_messages={"required": "Enter the date of the session"},
+    )
+    start_time = TimeField(
+        label="Start time", error_messages={"required": "Enter the time the session starts"}
+    )
+    end_time = TimeField(
+        label="End time", error_messages={"required": "Enter the time the session ends"}
+    )
     venue = forms.ModelChoiceField(
         queryset=Venue.objects.order_by("name"),
         required=False,
@@ -127,6 +136,10 @@ class SessionForm(forms.Form):
     capacity = forms.IntegerField(
         label="Places",
         min_value=1,
+        error_messages={
+            "required": "Enter the number of places",
+            "invalid": "Enter the number of places as a whole number, for example 20",
+        },
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-4"}),
     )
     trainers = TrainerChoiceField(
@@ -139,6 +152,7 @@ class SessionForm(forms.Form):
         label="Delivering agency",
         queryset=Agency.objects.filter(is_active=True).order_by("name"),
         empty_label="Select the agency delivering the session",
+        error_messages={"required": "Select the agency delivering the session"},
         help_text="The trainer agency the reports count.",
     )
     booking_opens_date = DateField(
@@ -227,9 +241,14 @@ class SessionForm(forms.Form):
 
 
 class SessionDuplicateForm(forms.Form):
-    date = DateField(label="Date of the new session", help_text="For example, 27 3 2026")
+    date = DateField(
+        label="Date of the new session",
+        help_text="For example, 27 3 2026",
+        error_messages={"required": "Enter the date of the new session"},
+    )
     start_time = TimeField(
         label="Start time",
+        error_messages={"required": "Enter the time the new session starts"},
         help_text=f"{TIME_HINT}. The new session lasts as long as this one.",
     )
 
@@ -329,6 +348,12 @@ class MoneyField(forms.DecimalField):
             max_digits=8,
             decimal_places=2,
             min_value=Decimal(0),
+            error_messages={
+                "required": "Enter an amount in pounds, for example 40.00",
+                "invalid": "Enter an amount in pounds, for example 40.00",
+                "min_value": "Enter an amount of £0.00 or more",
+                "max_decimal_places": "Enter an amount in pounds and pence, for example 40.50",
+            },
             widget=forms.TextInput(
                 attrs={"class": "govuk-input--width-5", "inputmode": "decimal"}
             ),
@@ -347,6 +372,7 @@ class MoneyField(forms.DecimalField):
 class TermsForm(forms.Form):
     effective_date = DateField(
         label="Takes effect on",
+        error_messages={"required": "Enter the date the terms take effect"},
         help_text="Today or later. Bookings already made keep the terms they were made under.",
     )
     effective_time = TimeField(

@@ -52,7 +52,7 @@ def test_sign_in_and_see_the_coordinator_navigation(browser_page, live_server):
     page = browser_page
     page.goto(live_server.url + "/account/sign-in/")
     page.get_by_label("Email address").fill("cora@example.org")
-    page.get_by_label("Password").fill("a-long-test-password")
+    page.get_by_label("Password", exact=True).fill("a-long-test-password")
     page.get_by_role("button", name="Sign in").click()
     page.goto(live_server.url + "/account/organisations/")
     assert page.get_by_role("heading", name="Organisations").is_visible()

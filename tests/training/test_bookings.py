@@ -192,9 +192,11 @@ def test_waiting_list_closes_when_the_session_starts():
             capacity=1, starts_at=SESSION_START, ends_at=SESSION_START + timedelta(hours=7)
         )
         holder, waiting = book(session), book(session)
-    with time_machine.travel(SESSION_START + timedelta(minutes=1), tick=False):
-        with pytest.raises(BookingError, match="started"):
-            booking_cancel(booking=holder, actor=holder.delegate)
+    with (
+        time_machine.travel(SESSION_START + timedelta(minutes=1), tick=False),
+        pytest.raises(BookingError, match="started"),
+    ):
+        booking_cancel(booking=holder, actor=holder.delegate)
     waiting.refresh_from_db()
     assert waiting.status == Booking.Status.WAITLISTED
 

@@ -569,7 +569,7 @@ def test_terms_cannot_take_effect_in_the_past_and_today_means_now(coordinator_cl
     )
     page = response.content.decode()
     assert "The date must be today or in the future" in page
-    assert "Ensure that there are no more than 2 decimal places" in page
+    assert "Enter an amount in pounds and pence, for example 40.50" in page
     assert Terms.objects.count() == before
 
     response = coordinator_client.post(
