@@ -230,7 +230,8 @@ def my_training(user: User) -> MyTraining:
 # What things cost ------------------------------------------------------------------------
 
 
-def pounds(pence: int) -> Decimal:
+def money_gbp(pence: int) -> Decimal:
+    """Pence as pounds, exactly."""
     return Decimal(pence) / 100
 
 
@@ -254,15 +255,15 @@ def booking_terms(*, session: Session, agency: Agency, terms: Terms | None = Non
         terms=terms,
         pays_for_places=agency.pays_for_places,
         free_cancellation_until=free_cancellation_deadline(session=session, terms=terms),
-        late_cancellation_gbp=pounds(terms.late_cancellation_pence(course)),
-        non_attendance_gbp=pounds(terms.non_attendance_pence(course)),
-        fee_gbp=pounds(terms.fee_pence(course)),
+        late_cancellation_gbp=money_gbp(terms.late_cancellation_pence(course)),
+        non_attendance_gbp=money_gbp(terms.non_attendance_pence(course)),
+        fee_gbp=money_gbp(terms.fee_pence(course)),
         promotion_grace_hours=terms.promotion_grace_hours,
     )
 
 
 def late_cancellation_charge_gbp(booking: Booking) -> Decimal:
-    return pounds(late_cancellation_charge_pence(booking=booking))
+    return money_gbp(late_cancellation_charge_pence(booking=booking))
 
 
 @dataclass

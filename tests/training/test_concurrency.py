@@ -118,8 +118,9 @@ def test_sqlite_without_immediate_transactions_bookers_fail(
 ):
     """On SQLite the session lock is a no-op; BEGIN IMMEDIATE is what queues bookers.
 
-    With deferred transactions every booker reads, then all but one fail to upgrade to
-    a write: no overbooking (SQLite is serialisable) but errors instead of answers.
+    With deferred transactions every booker reads first; those whose read predates
+    another's write cannot upgrade to a write and fail with "database is locked": no
+    overbooking (SQLite is serialisable), but errors instead of answers.
     """
     if not on_sqlite():
         pytest.skip("about SQLite's transaction mode; the test above covers PostgreSQL")

@@ -1,11 +1,10 @@
 """Coordinators' pages: sessions, their lists, booking people on, cancelling, terms."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -22,6 +21,7 @@ from ..forms_manage import (
     TermsForm,
 )
 from ..models import Booking, Session, Terms
+from ..selectors import money_gbp, with_place_counts
 from ..services.bookings import booking_cancel, booking_create
 from ..services.sessions import session_cancel, session_create, session_duplicate, session_update
 from ..services.terms import (
@@ -37,15 +37,11 @@ SESSIONS_PER_PAGE = 25
 
 
 def pounds(pence: int) -> str:
-    return f"£{Decimal(pence) / 100:,.2f}"
+    return f"£{money_gbp(pence):,.2f}"
 
 
 def sessions_with_counts() -> QuerySet[Session]:
-    """Sessions with their confirmed and waiting-list counts, in the same query."""
-    return Session.objects.select_related("course", "venue").annotate(
-        confirmed_count=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED)),
-        waitlisted_count=Count("bookings", filter=Q(bookings__status=Booking.Status.WAITLISTED)),
-    )
+    return with_place_counts(Session.objects.select_related("course", "venue"))
 
 
 def _session_or_404(pk: int) -> Session:

@@ -1,0 +1,205 @@
+"""Booking journeys in a phone-sized Chromium, with axe-core on every page visited."""
+
+import re
+
+import pytest
+
+from tests.factories import BookingFactory, SessionFactory, UserFactory, coordinator
+from training.models import Booking
+
+from .conftest import assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture(autouse=True)
+def _mail_in_memory(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def sign_in(page, email: str):
+    """Fill in the sign-in page the browser is on (checked for accessibility)."""
+    assert_accessible(page)
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_delegate_books_a_place_then_cancels_it_for_free(browser_page, live_server):
+    session = SessionFactory(course__title="Working with families")
+    delegate = UserFactory(email="dee@example.org", full_name="Dee Legate")
+    page = browser_page
+
+    page.goto(live_server.url + "/training/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Working with families").first.click()
+    page.wait_for_url(re.compile(r"/training/courses/"))
+    assert page.get_by_role("heading", name="Working with families", level=1).is_visible()
+    assert_accessible(page)
+
+    page.locator(f'a[href="/training/sessions/{session.pk}/"]').first.click()
+    page.wait_for_url(re.compile(rf"/training/sessions/{session.pk}/$"))
+    assert_accessible(page)
+
+    # Signed out: booking asks the person to sign in, then brings them back to the form.
+    page.get_by_role("button", name="Book a place").click()
+    page.wait_for_url(re.compile(r"/account/sign-in/"))
+    sign_in(page, delegate.email)
+    page.wait_for_url(re.compile(rf"/training/sessions/{session.pk}/book/"))
+    assert page.get_by_role("heading", name="Book a place", level=1).is_visible()
+    assert_accessible(page)
+
+    # A mistake in the optional line manager's email address is shown, accessibly.
+    page.get_by_label("Line manager's email address (optional)").fill("not-an-email")
+    page.get_by_label("Access needs for this session (optional)").fill("Step-free access")
+    page.get_by_role("button", name="Confirm booking").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+    assert not Booking.objects.exists()
+    assert (
+        page.get_by_label("Access needs for this session (optional)").input_value()
+        == "Step-free access"
+    )
+
+    page.get_by_label("Line manager's email address (optional)").fill("manager@example.org")
+    page.get_by_role("button", name="Confirm booking").click()
+    page.wait_for_url(re.compile(r"/training/bookings/\d+/$"))
+    panel = page.locator(".govuk-panel--confirmation")
+    assert "Booking confirmed" in panel.inner_text()
+    assert "Working with families" in panel.inner_text()
+    assert_accessible(page)
+    booking = Booking.objects.get(session=session, delegate=delegate)
+    assert booking.status == Booking.Status.CONFIRMED
+    assert booking.line_manager_email == "manager@example.org"
+    assert booking.access_needs == "Step-free access"
+
+    page.goto(live_server.url + "/training/my-training/")
+    assert page.get_by_role("heading", name="My training").is_visible()
+    assert_accessible(page)
+    page.locator(f'a[href="/training/bookings/{booking.pk}/"]').first.click()
+    page.wait_for_url(re.compile(rf"/training/bookings/{booking.pk}/$"))
+    # A second visit shows the booking, not the confirmation panel.
+    assert page.locator(".govuk-panel--confirmation").count() == 0
+    assert page.locator(".govuk-summary-list .govuk-tag").first.inner_text() == "Booked"
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Cancel the booking").click()
+    page.wait_for_url(re.compile(rf"/training/bookings/{booking.pk}/cancel/"))
+    assert page.get_by_role(
+        "heading", name="Are you sure you want to cancel your booking?"
+    ).is_visible()
+    assert "Cancelling is free" in page.locator("main").inner_text()
+    assert_accessible(page)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED  # Nothing happens until confirmed.
+
+    page.get_by_role("button", name="Cancel the booking").click()
+    page.wait_for_url(re.compile(r"/training/my-training/$"))
+    banner = page.locator(".govuk-notification-banner--success")
+    assert "Your booking on Working with families is cancelled." in banner.inner_text()
+    assert "late cancellation" not in banner.inner_text()
+    assert_accessible(page)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    assert not booking.cancelled_late
+
+
+def test_delegate_on_a_full_session_joins_the_waiting_list(browser_page, live_server):
+    session = SessionFactory(capacity=1, course__title="Court skills")
+    BookingFactory(session=session)  # The only place.
+    BookingFactory(session=session, status=Booking.Status.WAITLISTED)
+    delegate = UserFactory(email="wai@example.org")
+    page = browser_page
+    page.goto(live_server.url + "/account/sign-in/")
+    sign_in(page, delegate.email)
+
+    page.goto(live_server.url + session.get_absolute_url())
+    assert "This session is full" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Join the waiting list").click()
+    page.wait_for_url(re.compile(rf"/training/sessions/{session.pk}/book/"))
+    assert page.get_by_role("heading", name="Join the waiting list", level=1).is_visible()
+    assert "1 person is waiting already" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Join the waiting list").click()
+    page.wait_for_url(re.compile(r"/training/bookings/\d+/$"))
+    panel = page.locator(".govuk-panel--confirmation")
+    assert "You are on the waiting list" in panel.inner_text()
+    assert "You are number 2 in the queue" in panel.inner_text()
+    assert_accessible(page)
+    booking = Booking.objects.get(session=session, delegate=delegate)
+    assert booking.status == Booking.Status.WAITLISTED
+    assert booking.waitlist_position == 2
+
+    # The session page now shows their place in the queue instead of a booking button.
+    page.goto(live_server.url + session.get_absolute_url())
+    assert "You are number 2 on the waiting list" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Join the waiting list").count() == 0
+    assert_accessible(page)
+
+
+def test_coordinator_manages_a_session(browser_page, live_server):
+    session = SessionFactory(course__title="Neglect: early help")
+    BookingFactory(
+        session=session,
+        delegate__full_name="Ash Booked",
+        access_needs="British Sign Language interpreter",
+    )
+    cora = coordinator(email="cora@example.org")
+    UserFactory(email="ben@example.org", full_name="Ben Colleague")
+    page = browser_page
+    page.goto(live_server.url + "/account/sign-in/")
+    sign_in(page, cora.email)
+
+    page.goto(live_server.url + "/training/manage/sessions/")
+    assert page.get_by_role("heading", name="Sessions", level=1).is_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Neglect: early help").click()
+    page.wait_for_url(re.compile(rf"/training/manage/sessions/{session.pk}/$"))
+    booked = page.locator('table[aria-labelledby="booked"]')
+    assert "Ash Booked" in booked.inner_text()
+    assert "British Sign Language interpreter" in booked.inner_text()
+    assert_accessible(page)
+
+    # One unknown address: nobody is booked, and the form keeps what was typed.
+    page.get_by_role("link", name="Book people on").click()
+    page.wait_for_url(re.compile(rf"/training/manage/sessions/{session.pk}/book/"))
+    assert_accessible(page)
+    emails = page.get_by_label("Email addresses")
+    emails.fill("ben@example.org\nnobody@example.org")
+    page.get_by_role("button", name="Book them on").click()
+    summary = page.locator(".govuk-error-summary")
+    assert (
+        "Line 2: nobody has an account with the email address nobody@example.org"
+        in summary.inner_text()
+    )
+    assert_accessible(page)
+    assert Booking.objects.filter(session=session).count() == 1
+    assert "nobody@example.org" in emails.input_value()
+
+    emails.fill("ben@example.org")
+    page.get_by_role("button", name="Book them on").click()
+    assert page.get_by_role("heading", name="What happened").is_visible()
+    outcome = page.get_by_role("table").inner_text()
+    assert "Ben Colleague" in outcome
+    assert "Booked" in outcome
+    assert_accessible(page)
+    assert Booking.objects.get(session=session, delegate__email="ben@example.org").status == (
+        Booking.Status.CONFIRMED
+    )
+
+    # Cancelling the session needs a reason; without one nothing is cancelled.
+    page.goto(live_server.url + f"/training/manage/sessions/{session.pk}/")
+    page.get_by_role("link", name="Cancel the session").click()
+    page.wait_for_url(re.compile(rf"/training/manage/sessions/{session.pk}/cancel/"))
+    assert "2 people will be told by email" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Cancel the session").click()
+    assert "Enter the reason for cancelling" in page.locator(".govuk-error-summary").inner_text()
+    assert_accessible(page)
+    session.refresh_from_db()
+    assert session.status == session.Status.SCHEDULED
+    assert Booking.objects.filter(session=session, status=Booking.Status.CONFIRMED).count() == 2
