@@ -39,9 +39,13 @@ VENV_BIN = Path(sys.executable).parent
 BENCH_DB = "coursebook_bench"
 HOST = "127.0.0.1"
 CAPACITY = 30
-LIMITS = {"delegates": (1, 5000), "concurrency": (1, 200), "timeout": (10, 600)}
-GUNICORN_WORKERS = 4
-GUNICORN_THREADS = 8
+LIMITS = {
+    "delegates": (1, 5000),
+    "concurrency": (1, 200),
+    "timeout": (10, 600),
+    "workers": (1, 16),
+    "threads": (1, 32),
+}
 REQUEST_TIMEOUT_S = 30
 
 
@@ -64,6 +68,10 @@ def parse_args() -> argparse.Namespace:
         default=120,
         help="seconds each phase may take (opening the pages, the rush, the raw rush); "
         "nothing more is sent after it (default 120)",
+    )
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument(
+        "--threads", type=int, default=8, help="threads per gunicorn worker (default 8)"
     )
     args = parser.parse_args()
     for name, (low, high) in LIMITS.items():
@@ -247,14 +255,14 @@ def request(method: str, port: int, path: str, *, cookies: dict, body: str = "")
         conn.close()
 
 
-def start_gunicorn(port: int, env: dict, log_path: Path) -> subprocess.Popen:
+def start_gunicorn(port: int, env: dict, log_path: Path, args) -> subprocess.Popen:
     command = [
         str(VENV_BIN / "gunicorn"),
         "config.wsgi:application",
         f"--bind={HOST}:{port}",
-        f"--workers={GUNICORN_WORKERS}",
+        f"--workers={args.workers}",
         "--worker-class=gthread",
-        f"--threads={GUNICORN_THREADS}",
+        f"--threads={args.threads}",
         "--timeout=60",
         "--log-level=warning",
     ]
@@ -474,7 +482,7 @@ def main() -> None:
         port = free_port()
         log_path = Path(var_dir) / "gunicorn.log"
         log(f"starting gunicorn on {HOST}:{port}")
-        server = start_gunicorn(port, env, log_path)
+        server = start_gunicorn(port, env, log_path, args)
         wait_until_serving(server, port, log_path)
 
         log(f"{args.delegates} delegates rush {path}, {args.concurrency} at a time")
@@ -504,7 +512,7 @@ def main() -> None:
             "page_p50_ms": round(percentile(rush["page_latencies"], 0.5), 1),
             "capacity": CAPACITY,
             "concurrency": args.concurrency,
-            "gunicorn": f"{GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads (gthread)",
+            "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
             "cpus": os.cpu_count(),
             "errors_by_kind": errors,
             "delegates_with_two_active_bookings": counts["doubled"],

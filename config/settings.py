@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.reminders_send_due",
         "schedule": crontab(minute=5),
     },
+    # Runs daily; issues invoices only on the first working day of the month.
+    "monthly-invoices": {
+        "task": "training.tasks.invoices_monthly",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "purge-axes-attempts": {
         "task": "accounts.tasks.failed_logins_purge",
         "schedule": crontab(hour=3, minute=15),
@@ -243,7 +248,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Coursebook ------------------------------------------------------------------------------
@@ -254,3 +263,10 @@ COURSEBOOK_PARTNERSHIP_NAME = env.str(
 COURSEBOOK_PHASE = env.str("SERVICE_PHASE", default="Beta")
 COURSEBOOK_SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="lscb.training@example.org")
 COURSEBOOK_SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+COURSEBOOK_PARTNERSHIP_ADDRESS = env.str(
+    "PARTNERSHIP_ADDRESS", default="LSCB Business Support, Kensington Town Hall, London W8 7NX"
+)
+COURSEBOOK_INVOICE_PREFIX = env.str("INVOICE_PREFIX", default="LSCB-")
+COURSEBOOK_CREDIT_NOTE_PREFIX = env.str("CREDIT_NOTE_PREFIX", default="LSCB-CN-")
+# Certificates become downloadable once the end-of-session evaluation is submitted.
+COURSEBOOK_CERTIFICATE_NEEDS_EVALUATION = env.bool("CERTIFICATE_NEEDS_EVALUATION", default=True)

@@ -18,6 +18,9 @@ class OutboxMessage(models.Model):
     body = models.TextField()
     ics = models.TextField(blank=True)
     ics_method = models.CharField(max_length=20, blank=True)
+    attachment_name = models.CharField(max_length=100, blank=True)
+    attachment_mimetype = models.CharField(max_length=100, blank=True)
+    attachment = models.BinaryField(null=True, blank=True)
     # A message that must go once per cause (a reminder per booking and day) names it here.
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -36,6 +36,7 @@ def outbox_enqueue(
     ics: str = "",
     ics_method: str = "",
     dedupe_key: str | None = None,
+    attachment: tuple[str, str, bytes] | None = None,
 ) -> OutboxMessage | None:
     """Store a message to send once the surrounding transaction commits.
 
@@ -57,6 +58,8 @@ def outbox_enqueue(
         ics_method=ics_method,
         dedupe_key=dedupe_key,
     )
+    if attachment:
+        message.attachment_name, message.attachment_mimetype, message.attachment = attachment
     if dedupe_key:
         try:
             with transaction.atomic():
@@ -83,6 +86,10 @@ def _send(message: OutboxMessage) -> None:
             "invite.ics",
             message.ics,
             f"text/calendar; charset=utf-8; method={message.ics_method or 'PUBLISH'}",
+        )
+    if message.attachment_name:
+        email.attach(
+            message.attachment_name, bytes(message.attachment), message.attachment_mimetype
         )
     email.send()
 

@@ -121,6 +121,14 @@ class Session(models.Model):
     booking_opens_at = models.DateTimeField(null=True, blank=True)
     booking_closes_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    register_closed_at = models.DateTimeField(null=True, blank=True)
+    register_closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     import_ref = models.CharField(max_length=100, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -250,6 +258,16 @@ class Booking(models.Model):
     attendance = models.CharField(
         max_length=20, choices=Attendance.choices, default=Attendance.UNMARKED
     )
+    attendance_marked_at = models.DateTimeField(null=True, blank=True)
+    attendance_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Set by the evaluations app when the end-of-session evaluation is submitted.
+    evaluated_at = models.DateTimeField(null=True, blank=True)
     import_ref = models.CharField(max_length=200, null=True, blank=True, unique=True)
 
     class Meta:
@@ -272,3 +290,140 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+
+class Charge(models.Model):
+    """Money an organisation owes for a booking, under the booking's terms."""
+
+    class Kind(models.TextChoices):
+        LATE_CANCELLATION = "late_cancellation", "Late cancellation"
+        NO_SHOW = "no_show", "Did not attend"
+        TURNED_AWAY = "turned_away", "Turned away (arrived late)"
+        COURSE_FEE = "course_fee", "Course fee"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        INVOICED = "invoiced", "Invoiced"
+        WAIVED = "waived", "Waived"
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="charges")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="charges")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    amount_pence = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    raised_at = models.DateTimeField(default=timezone.now)
+    waived_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    waive_reason = models.CharField(max_length=300, blank=True)
+    invoice = models.ForeignKey(
+        "Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+    )
+
+    class Meta:
+        ordering = ["raised_at", "pk"]
+        constraints = [
+            # One charge per booking: the fee replaces any penalty for paying organisations,
+            # and closing a register twice cannot charge twice.
+            models.UniqueConstraint(fields=["booking"], name="one_charge_per_booking"),
+            models.CheckConstraint(
+                condition=models.Q(amount_pence__gt=0), name="charge_amount_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "status"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.booking}"
+
+
+class Invoice(models.Model):
+    """An organisation's charges for a period. Issued invoices never change; a correction
+    is a credit note, itself an Invoice of kind credit note pointing at the original."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", "Issued"
+        PAID = "paid", "Paid"
+        VOID = "void", "Void"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INVOICE)
+    number = models.CharField(max_length=40, unique=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="invoices")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
+    total_pence = models.IntegerField()
+    # Snapshots, so the document reads the same whatever changes later.
+    agency_name = models.CharField(max_length=200)
+    invoice_contact_name = models.CharField(max_length=200, blank=True)
+    invoice_contact_email = models.EmailField(blank=True)
+    invoice_address = models.TextField(blank=True)
+    purchase_order_ref = models.CharField(max_length=100, blank=True)
+    credit_for = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    pdf = models.BinaryField(editable=False)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("training:manage_invoice", args=[self.pk])
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, related_name="invoice_lines")
+    delegate_name = models.CharField(max_length=200)
+    course_title = models.CharField(max_length=200)
+    session_date = models.DateField()
+    reason = models.CharField(max_length=100)
+    amount_pence = models.IntegerField()
+
+    class Meta:
+        ordering = ["session_date", "delegate_name", "pk"]
+
+    def __str__(self):
+        return f"{self.delegate_name}: {self.reason}"
+
+
+class DocumentSequence(models.Model):
+    """Gap-free numbering: the row is locked while a number is taken and used."""
+
+    name = models.CharField(max_length=30, unique=True)
+    prefix = models.CharField(max_length=20)
+    next_number = models.PositiveIntegerField(default=1)
+
+    def __str__(self):
+        return f"{self.prefix}{self.next_number}"
+
+
+class Certificate(models.Model):
+    """A certificate of attendance, verifiable by its code without revealing anything else."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="certificate")
+    code = models.CharField(max_length=20, unique=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.code

@@ -16,6 +16,7 @@ from notifications.services import outbox_enqueue
 from ..calendar import booking_ics
 from ..errors import BookingError
 from ..models import Booking, Session
+from .charges import charge_sync
 from .terms import cancellation_would_be_late, late_cancellation_charge_pence, terms_in_force
 
 
@@ -227,6 +228,7 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str = "") -> Bookin
                 else 0,
             },
         )
+        charge_sync(booking=booking, actor=actor)
         if was_confirmed:
             _queue_booking_message(
                 booking,

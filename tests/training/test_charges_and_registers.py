@@ -1,0 +1,291 @@
+from datetime import date, datetime, timedelta
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from pypdf import PdfReader
+
+from audit.models import AuditEntry
+from notifications.models import OutboxMessage
+from tests.factories import AgencyFactory, SessionFactory, UserFactory
+from training.errors import BookingError
+from training.models import Booking, Charge, Invoice, Session
+from training.services.bookings import booking_cancel, booking_create
+from training.services.certificates import (
+    booking_mark_evaluated,
+    certificate_issue,
+    certificate_unavailable_reason,
+)
+from training.services.charges import charges_waive
+from training.services.invoices import (
+    credit_note_issue,
+    invoice_mark_paid,
+    invoices_monthly_run,
+    invoices_run,
+)
+from training.services.registers import (
+    attendance_mark,
+    attendance_mark_all_attended,
+    register_close,
+    walk_in_add,
+)
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+START = datetime(2026, 6, 18, 9, 30, tzinfo=LONDON)  # a Thursday
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(bytes(data))).pages)
+
+
+@pytest.fixture
+def session():
+    with time_machine.travel(START - timedelta(days=30), tick=False):
+        return SessionFactory(
+            starts_at=START, ends_at=START + timedelta(hours=7), course__title="MASCP Level 3"
+        )
+
+
+@pytest.fixture
+def trainer(session):
+    user = UserFactory(roles=["trainer"])
+    session.trainers.add(user)
+    return user
+
+
+def book(session, delegate=None, when=START - timedelta(days=20)):
+    delegate = delegate or UserFactory()
+    with time_machine.travel(when, tick=False):
+        return booking_create(session=session, delegate=delegate, actor=delegate)
+
+
+def at(moment):
+    return time_machine.travel(moment, tick=False)
+
+
+def test_register_opens_thirty_minutes_before_the_start(session, trainer):
+    booking = book(session)
+    with at(START - timedelta(minutes=31)), pytest.raises(BookingError, match="opens at"):
+        attendance_mark(booking=booking, attendance="attended", actor=trainer)
+    with at(START - timedelta(minutes=30)):
+        attendance_mark(booking=booking, attendance="attended", actor=trainer)
+    booking.refresh_from_db()
+    assert booking.attendance == "attended"
+    assert AuditEntry.objects.filter(action="attendance_marked").count() == 1
+
+
+def test_closing_the_register_raises_non_attendance_charges_once(session, trainer):
+    attended, absent, late = book(session), book(session), book(session)
+    absent.delegate.line_manager_email = ""
+    with at(START + timedelta(hours=1)):
+        assert attendance_mark_all_attended(session=session, actor=trainer) == 3
+        attendance_mark(booking=absent, attendance="absent", actor=trainer)
+        attendance_mark(booking=late, attendance="turned_away", actor=trainer)
+        register_close(session=session, actor=trainer)
+        with pytest.raises(BookingError, match="already closed"):
+            register_close(session=session, actor=trainer)
+    session.refresh_from_db()
+    assert session.status == Session.Status.DELIVERED
+    charges = {c.booking_id: (c.kind, c.amount_pence) for c in Charge.objects.all()}
+    assert charges == {absent.pk: ("no_show", 8000), late.pk: ("turned_away", 8000)}
+    told = OutboxMessage.objects.filter(kind="non_attendance_charge")
+    assert sorted(m.to[0] for m in told) == sorted([absent.delegate.email, late.delegate.email])
+
+
+def test_register_cannot_close_with_unmarked_people(session, trainer):
+    book(session)
+    with at(START), pytest.raises(BookingError, match="1 person has no mark"):
+        register_close(session=session, actor=trainer)
+    assert Charge.objects.count() == 0
+
+
+def test_paying_organisation_pays_the_fee_whatever_happens_but_a_timely_cancellation(
+    session, trainer
+):
+    paying = AgencyFactory(pays_for_places=True)
+    attended = book(session, UserFactory(agency=paying))
+    absent = book(session, UserFactory(agency=paying))
+    timely = book(session, UserFactory(agency=paying))
+    late = book(session, UserFactory(agency=paying))
+    with at(START - timedelta(days=10)):
+        booking_cancel(booking=timely, actor=timely.delegate)
+    with at(START - timedelta(days=1)):
+        booking_cancel(booking=late, actor=late.delegate)
+    with at(START):
+        attendance_mark(booking=attended, attendance="attended", actor=trainer)
+        attendance_mark(booking=absent, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+    charges = {c.booking_id: (c.kind, c.amount_pence) for c in Charge.objects.all()}
+    assert charges == {
+        attended.pk: ("course_fee", 10000),
+        absent.pk: ("course_fee", 10000),
+        late.pk: ("course_fee", 10000),
+    }
+
+
+def test_late_cancellation_is_charged_when_it_happens_but_not_within_promotion_grace(session):
+    session.capacity = 1
+    session.save()
+    holder, waiting = book(session), book(session)
+    with at(START - timedelta(days=2)):
+        booking_cancel(booking=holder, actor=holder.delegate)
+    assert Charge.objects.get().booking == holder
+    assert Charge.objects.get().kind == "late_cancellation"
+    with at(START - timedelta(days=2) + timedelta(hours=3)):
+        booking_cancel(booking=waiting, actor=waiting.delegate)  # promoted 3 hours ago
+    assert Charge.objects.count() == 1
+
+
+def test_closed_register_is_corrected_only_by_a_coordinator_with_a_reason(session, trainer):
+    booking = book(session)
+    with at(START):
+        attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+    coordinator = UserFactory(roles=["coordinator"])
+    with pytest.raises(BookingError, match="ask a coordinator"):
+        attendance_mark(booking=booking, attendance="attended", actor=trainer)
+    with pytest.raises(BookingError, match="reason"):
+        attendance_mark(booking=booking, attendance="attended", actor=coordinator)
+    attendance_mark(
+        booking=booking, attendance="attended", actor=coordinator, reason="Signed the sheet"
+    )
+    charge = Charge.objects.get()
+    assert charge.status == Charge.Status.WAIVED
+    assert "Signed the sheet" in charge.waive_reason
+    entry = AuditEntry.objects.get(action="attendance_corrected")
+    assert entry.data == {"from": "absent", "to": "attended", "reason": "Signed the sheet"}
+
+
+def test_walk_in_is_recorded_as_an_attended_booking(session, trainer):
+    agency = AgencyFactory()
+    with at(START + timedelta(minutes=5)):
+        booking = walk_in_add(
+            session=session,
+            actor=trainer,
+            full_name="Wendy Walkin",
+            email="Wendy@example.org",
+            agency=agency,
+        )
+    assert booking.is_walk_in
+    assert booking.attendance == Booking.Attendance.ATTENDED
+    assert booking.delegate.email == "wendy@example.org"
+    assert not booking.delegate.has_usable_password()
+
+
+def test_coordinators_waive_pending_charges_with_a_reason(session, trainer):
+    first, second = book(session), book(session)
+    with at(START):
+        attendance_mark(booking=first, attendance="absent", actor=trainer)
+        attendance_mark(booking=second, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+    coordinator = UserFactory(roles=["coordinator"])
+    with pytest.raises(BookingError, match="reason"):
+        charges_waive(charges=Charge.objects.all(), actor=coordinator, reason=" ")
+    assert charges_waive(charges=Charge.objects.all(), actor=coordinator, reason="Snow") == 2
+    assert set(Charge.objects.values_list("status", flat=True)) == {"waived"}
+    assert AuditEntry.objects.filter(action="charge_waived").count() == 2
+
+
+def no_shows(session, trainer, count, agency):
+    bookings = [book(session, UserFactory(agency=agency)) for _ in range(count)]
+    with at(START):
+        for booking in bookings:
+            attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+    return bookings
+
+
+def test_invoice_run_issues_one_numbered_invoice_per_organisation(
+    session, trainer, settings, django_capture_on_commit_callbacks
+):
+    settings.COURSEBOOK_INVOICE_PREFIX = "TRI-"
+    school = AgencyFactory(
+        name="Holland Park School",
+        invoice_contact_name="Bursar",
+        invoice_contact_email="bursar@school.example.org",
+        purchase_order_ref="PO-7781",
+    )
+    nursery = AgencyFactory(name="Little Acorns")
+    no_shows(session, trainer, 2, school)
+    other = SessionFactory(
+        starts_at=START, ends_at=START + timedelta(hours=3), course__duration_hours=3
+    )
+    other.trainers.add(trainer)
+    no_shows(other, trainer, 1, nursery)
+    mail.outbox = []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invoices = invoices_run(period_end=date(2026, 6, 30))
+
+    assert [i.number for i in invoices] == ["TRI-000001", "TRI-000002"]
+    school_invoice = Invoice.objects.get(agency=school)
+    assert school_invoice.total_pence == 16000
+    assert school_invoice.lines.count() == 2
+    assert set(Charge.objects.values_list("status", flat=True)) == {"invoiced"}
+    text = pdf_text(school_invoice.pdf)
+    for expected in [
+        "TRI-000001",
+        "Holland Park School",
+        "PO-7781",
+        "MASCP Level 3",
+        "Did not attend",
+        "£160.00",
+        "Bursar",
+    ]:
+        assert expected in text, expected
+    sent = [m for m in mail.outbox if m.to == ["bursar@school.example.org"]]
+    assert sent and sent[0].attachments[0][0] == "TRI-000001.pdf"
+    # Running again invoices nothing more and spends no number.
+    assert invoices_run(period_end=date(2026, 6, 30)) == []
+    nursery_invoice = Invoice.objects.get(agency=nursery)
+    assert nursery_invoice.total_pence == 4000  # half day
+
+
+def test_monthly_run_only_on_the_first_working_day(session, trainer):
+    no_shows(session, trainer, 1, AgencyFactory())
+    assert invoices_monthly_run(today=date(2026, 7, 2)) == []
+    issued = invoices_monthly_run(today=date(2026, 7, 1))
+    assert len(issued) == 1
+    assert issued[0].period_end == date(2026, 6, 30)
+
+
+def test_credit_note_cancels_an_invoice_without_changing_it(session, trainer):
+    agency = AgencyFactory()
+    no_shows(session, trainer, 1, agency)
+    invoice = invoices_run(period_end=date(2026, 6, 30))[0]
+    original_pdf = bytes(invoice.pdf)
+    coordinator = UserFactory(roles=["coordinator"])
+    note = credit_note_issue(invoice=invoice, actor=coordinator, reason="Register was wrong")
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.VOID
+    assert bytes(invoice.pdf) == original_pdf
+    assert note.kind == Invoice.Kind.CREDIT_NOTE
+    assert note.total_pence == -8000
+    assert note.number.startswith("LSCB-CN-")
+    assert "-£80.00" in pdf_text(note.pdf)
+    assert Charge.objects.get().status == Charge.Status.WAIVED
+    with pytest.raises(BookingError):
+        invoice_mark_paid(invoice=invoice, actor=coordinator)
+
+
+def test_certificate_needs_attendance_and_evaluation(session, trainer, settings):
+    attended, partial = book(session), book(session)
+    with at(START):
+        attendance_mark(booking=attended, attendance="attended", actor=trainer)
+        attendance_mark(booking=partial, attendance="partial", actor=trainer)
+        register_close(session=session, actor=trainer)
+    attended.refresh_from_db()
+    partial.refresh_from_db()
+    assert "evaluation" in certificate_unavailable_reason(attended)
+    assert "whole session" in certificate_unavailable_reason(partial)
+    booking_mark_evaluated(booking_id=attended.pk)
+    attended.refresh_from_db()
+    certificate = certificate_issue(booking=attended)
+    assert len(certificate.code) == 14
+    assert certificate_issue(booking=attended) == certificate
+    settings.COURSEBOOK_CERTIFICATE_NEEDS_EVALUATION = False
+    unevaluated = book(SessionFactory())
+    assert certificate_unavailable_reason(unevaluated) is not None  # not attended yet

@@ -1,0 +1,142 @@
+"""Charges under the partnership's terms, judged by the terms version the booking was made under.
+
+- A late cancellation costs the late-cancellation charge.
+- Absent (no-show) or turned away (arrived too late) costs the non-attendance charge.
+- Paying organisations pay the course fee instead when their delegate attends, cancels
+  late or does not attend; no penalty on top. A timely cancellation costs nothing.
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from audit.services import audit_record
+from notifications.services import outbox_enqueue
+
+from ..errors import BookingError
+from ..models import Booking, Charge
+
+NON_ATTENDANCE = {
+    Booking.Attendance.ABSENT: Charge.Kind.NO_SHOW,
+    Booking.Attendance.TURNED_AWAY: Charge.Kind.TURNED_AWAY,
+}
+ATTENDED = {Booking.Attendance.ATTENDED, Booking.Attendance.PARTIAL}
+
+
+def charge_due(booking: Booking) -> tuple[str, int] | None:
+    """The charge a booking's state calls for, as (kind, pence), or None."""
+    course = booking.session.course
+    terms = booking.terms
+    pays = booking.agency.pays_for_places
+    if booking.status == Booking.Status.CANCELLED:
+        if not booking.cancelled_late:
+            return None
+        if pays:
+            return Charge.Kind.COURSE_FEE, terms.fee_pence(course)
+        return Charge.Kind.LATE_CANCELLATION, terms.late_cancellation_pence(course)
+    if booking.status != Booking.Status.CONFIRMED:
+        return None
+    if booking.attendance in NON_ATTENDANCE:
+        if pays:
+            return Charge.Kind.COURSE_FEE, terms.fee_pence(course)
+        return NON_ATTENDANCE[booking.attendance], terms.non_attendance_pence(course)
+    if booking.attendance in ATTENDED and pays:
+        return Charge.Kind.COURSE_FEE, terms.fee_pence(course)
+    return None
+
+
+def _notify_non_attendance(charge: Charge) -> None:
+    booking = charge.booking
+    outbox_enqueue(
+        kind="non_attendance_charge",
+        to=[booking.delegate.email],
+        cc=[booking.line_manager_email] if booking.line_manager_email else [],
+        subject=f"Non-attendance: {booking.session.course.title}",
+        template="training/non_attendance",
+        context={
+            "booking": booking,
+            "session": booking.session,
+            "course": booking.session.course,
+            "delegate": booking.delegate,
+            "charge": charge,
+            "amount": f"£{charge.amount_pence / 100:.2f}",
+        },
+        dedupe_key=f"non-attendance-{charge.pk}",
+    )
+
+
+def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Charge | None:
+    """Make the booking's charge match what its state calls for; call inside the
+    transaction that changed the booking. Never touches an invoiced or waived charge
+    except to say, for an invoiced one, that a credit note is needed (returned as is)."""
+    due = charge_due(booking)
+    charge = Charge.objects.filter(booking=booking).first()
+    if charge is None:
+        if due is None:
+            return None
+        kind, pence = due
+        charge = Charge.objects.create(
+            booking=booking, agency_id=booking.agency_id, kind=kind, amount_pence=pence
+        )
+        audit_record(
+            actor=actor,
+            action="charge_raised",
+            obj=charge,
+            summary=f"{charge.get_kind_display()} £{pence / 100:.2f} to {booking.agency}",
+            data={"booking": booking.pk, "kind": kind, "pence": pence},
+        )
+        if kind in (Charge.Kind.NO_SHOW, Charge.Kind.TURNED_AWAY) or (
+            kind == Charge.Kind.COURSE_FEE and booking.attendance in NON_ATTENDANCE
+        ):
+            _notify_non_attendance(charge)
+        return charge
+    if charge.status != Charge.Status.PENDING:
+        return charge
+    if due is None:
+        _waive(charge, actor=actor, reason=reason or "No longer owed: attendance corrected")
+    elif (charge.kind, charge.amount_pence) != due:
+        charge.kind, charge.amount_pence = due
+        charge.save(update_fields=["kind", "amount_pence"])
+        audit_record(
+            actor=actor,
+            action="charge_changed",
+            obj=charge,
+            summary=f"Now {charge.get_kind_display()} £{charge.amount_pence / 100:.2f}",
+        )
+    return charge
+
+
+def _waive(charge: Charge, *, actor: User | None, reason: str) -> None:
+    charge.status = Charge.Status.WAIVED
+    charge.waived_at = timezone.now()
+    charge.waived_by = actor
+    charge.waive_reason = reason[:300]
+    charge.save(update_fields=["status", "waived_at", "waived_by", "waive_reason"])
+    audit_record(
+        actor=actor,
+        action="charge_waived",
+        obj=charge,
+        summary=f"Waived £{charge.amount_pence / 100:.2f}: {reason}"[:300],
+    )
+
+
+def charges_waive(*, charges: Iterable[Charge], actor: User, reason: str) -> int:
+    """Coordinators waive pending charges, giving a reason. Returns how many."""
+    reason = reason.strip()
+    if not reason:
+        raise BookingError("Give a reason for waiving the charge")
+    ids = [charge.pk for charge in charges]
+    with transaction.atomic():
+        locked = list(
+            Charge.objects.select_for_update().filter(pk__in=ids).select_related("booking")
+        )
+        not_pending = [c for c in locked if c.status != Charge.Status.PENDING]
+        if not_pending:
+            raise BookingError(
+                "Only pending charges can be waived; an invoiced charge needs a credit note"
+            )
+        for charge in locked:
+            _waive(charge, actor=actor, reason=reason)
+    return len(locked)

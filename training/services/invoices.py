@@ -1,0 +1,218 @@
+"""Invoices: one per organisation for its pending charges, numbered without gaps.
+
+Issued invoices never change; a correction is a credit note. Numbers come from a
+sequence row locked for the whole transaction that uses the number, so concurrent
+runs queue behind each other and a number is spent only when its invoice is saved.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Agency, User
+from audit.services import audit_record
+from notifications.services import outbox_enqueue
+
+from ..documents import render_pdf
+from ..errors import BookingError
+from ..models import Charge, DocumentSequence, Invoice, InvoiceLine
+from ..working_days import first_working_day_of_month
+
+SEQUENCES = {
+    Invoice.Kind.INVOICE: ("invoice", "COURSEBOOK_INVOICE_PREFIX"),
+    Invoice.Kind.CREDIT_NOTE: ("credit_note", "COURSEBOOK_CREDIT_NOTE_PREFIX"),
+}
+
+
+def _take_number(kind: str) -> str:
+    name, prefix_setting = SEQUENCES[kind]
+    prefix = getattr(settings, prefix_setting)
+    DocumentSequence.objects.get_or_create(name=name, defaults={"prefix": prefix})
+    sequence = DocumentSequence.objects.select_for_update().get(name=name)
+    number = sequence.next_number
+    sequence.next_number += 1
+    sequence.save(update_fields=["next_number"])
+    return f"{sequence.prefix}{number:06d}"
+
+
+def _end_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def _issue(
+    *,
+    kind: str,
+    agency: Agency,
+    charges: list[Charge],
+    sign: int,
+    period_start: date,
+    period_end: date,
+    actor: User | None,
+    credit_for: Invoice | None = None,
+    reason: str = "",
+) -> Invoice:
+    invoice = Invoice(
+        kind=kind,
+        number=_take_number(kind),
+        agency=agency,
+        period_start=period_start,
+        period_end=period_end,
+        issued_by=actor,
+        total_pence=sign * sum(charge.amount_pence for charge in charges),
+        agency_name=agency.name,
+        invoice_contact_name=agency.invoice_contact_name,
+        invoice_contact_email=agency.invoice_contact_email,
+        invoice_address=agency.invoice_address,
+        purchase_order_ref=agency.purchase_order_ref,
+        credit_for=credit_for,
+        reason=reason,
+    )
+    lines = [
+        InvoiceLine(
+            charge=charge,
+            delegate_name=charge.booking.delegate.full_name,
+            course_title=charge.booking.session.course.title,
+            session_date=timezone.localtime(charge.booking.session.starts_at).date(),
+            reason=charge.get_kind_display(),
+            amount_pence=sign * charge.amount_pence,
+        )
+        for charge in charges
+    ]
+    invoice.pdf = render_pdf("documents/invoice.html", {"invoice": invoice, "lines": lines})
+    invoice.save()
+    for line in lines:
+        line.invoice = invoice
+    InvoiceLine.objects.bulk_create(lines)
+    audit_record(
+        actor=actor,
+        action="invoice_issued" if kind == Invoice.Kind.INVOICE else "credit_note_issued",
+        obj=invoice,
+        summary=f"{invoice.number} to {agency}: £{invoice.total_pence / 100:.2f}",
+        data={"charges": [charge.pk for charge in charges]},
+    )
+    if invoice.invoice_contact_email:
+        outbox_enqueue(
+            kind=kind,
+            to=[invoice.invoice_contact_email],
+            subject=f"{invoice.get_kind_display()} {invoice.number} from "
+            f"{settings.COURSEBOOK_PARTNERSHIP_NAME}",
+            template="training/invoice",
+            context={"invoice": invoice},
+            attachment=(f"{invoice.number}.pdf", "application/pdf", bytes(invoice.pdf)),
+        )
+    return invoice
+
+
+def invoice_issue_for_agency(
+    *, agency: Agency, period_start: date, period_end: date, actor: User | None = None
+) -> Invoice | None:
+    """Invoice the organisation's pending charges raised up to the end of period_end."""
+    with transaction.atomic():
+        # Taking the sequence lock first makes concurrent runs wait here, then find the
+        # charges already invoiced: no duplicate invoice and no unused number.
+        name, prefix_setting = SEQUENCES[Invoice.Kind.INVOICE]
+        DocumentSequence.objects.get_or_create(
+            name=name, defaults={"prefix": getattr(settings, prefix_setting)}
+        )
+        DocumentSequence.objects.select_for_update().get(name=name)
+        charges = list(
+            Charge.objects.select_for_update()
+            .filter(
+                agency=agency,
+                status=Charge.Status.PENDING,
+                raised_at__lt=_end_of_day(period_end),
+            )
+            .select_related("booking__delegate", "booking__session__course")
+            .order_by("raised_at", "pk")
+        )
+        if not charges:
+            return None
+        invoice = _issue(
+            kind=Invoice.Kind.INVOICE,
+            agency=agency,
+            charges=charges,
+            sign=1,
+            period_start=period_start,
+            period_end=period_end,
+            actor=actor,
+        )
+        Charge.objects.filter(pk__in=[c.pk for c in charges]).update(
+            status=Charge.Status.INVOICED, invoice=invoice
+        )
+    return invoice
+
+
+def invoices_run(*, period_end: date, actor: User | None = None) -> list[Invoice]:
+    """One invoice per organisation with pending charges raised up to period_end."""
+    agency_ids = (
+        Charge.objects.filter(status=Charge.Status.PENDING, raised_at__lt=_end_of_day(period_end))
+        .values_list("agency_id", flat=True)
+        .distinct()
+    )
+    period_start = period_end.replace(day=1)
+    issued = []
+    for agency in Agency.objects.filter(pk__in=list(agency_ids)).order_by("name"):
+        invoice = invoice_issue_for_agency(
+            agency=agency, period_start=period_start, period_end=period_end, actor=actor
+        )
+        if invoice is not None:
+            issued.append(invoice)
+    return issued
+
+
+def invoices_monthly_run(*, today: date | None = None) -> list[Invoice]:
+    """On the first working day of a month, invoice last month's pending charges."""
+    today = today or timezone.localdate()
+    if today != first_working_day_of_month(today.year, today.month):
+        return []
+    return invoices_run(period_end=today.replace(day=1) - timedelta(days=1))
+
+
+def credit_note_issue(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
+    """Cancel an issued invoice in full with a credit note; its charges are waived."""
+    reason = reason.strip()
+    if not reason:
+        raise BookingError("Give a reason for the credit note")
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.ISSUED:
+            raise BookingError("Only an unpaid issued invoice can be credited")
+        charges = list(
+            Charge.objects.select_for_update()
+            .filter(invoice=invoice)
+            .select_related("booking__delegate", "booking__session__course")
+        )
+        note = _issue(
+            kind=Invoice.Kind.CREDIT_NOTE,
+            agency=invoice.agency,
+            charges=charges,
+            sign=-1,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            actor=actor,
+            credit_for=invoice,
+            reason=reason,
+        )
+        invoice.status = Invoice.Status.VOID
+        invoice.save(update_fields=["status"])
+        now = timezone.now()
+        Charge.objects.filter(pk__in=[c.pk for c in charges]).update(
+            status=Charge.Status.WAIVED,
+            waived_at=now,
+            waived_by=actor,
+            waive_reason=f"Credited by {note.number}: {reason}"[:300],
+        )
+    return note
+
+
+def invoice_mark_paid(*, invoice: Invoice, actor: User) -> Invoice:
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.ISSUED:
+            raise BookingError("Only an issued invoice can be marked as paid")
+        invoice.status = Invoice.Status.PAID
+        invoice.save(update_fields=["status"])
+        audit_record(actor=actor, action="invoice_paid", obj=invoice, summary=invoice.number)
+    return invoice
