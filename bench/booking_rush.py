@@ -119,7 +119,12 @@ def django_environment(bench_url: str, var_dir: str) -> dict[str, str]:
         if key not in {"REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL", "SECRET_KEY"}
     }
     env.update(
-        DEBUG="true",
+        # Production settings, as users meet them; plain http on loopback.
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        STATIC_MANIFEST="false",
         ALLOWED_HOSTS=HOST,
         DATABASE_URL=bench_url,
         # Mail files and the serverless Celery broker's queue go to a throwaway folder.

@@ -5,5 +5,6 @@ urlpatterns = [
     path("", include("pages.urls")),
     path("account/", include("accounts.urls")),
     path("training/", include("training.urls")),
+    path("certificates/", include("training.urls_public")),
     path("django-admin/", admin.site.urls),
 ]

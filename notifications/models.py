@@ -15,8 +15,15 @@ class OutboxMessage(models.Model):
     to = models.JSONField(default=list)
     cc = models.JSONField(default=list, blank=True)
     subject = models.CharField(max_length=300)
-    body = models.TextField()
-    ics = models.TextField(blank=True)
+    # The body is rendered when the message is sent, from these; the booking's transaction
+    # only stores a row, so it holds its locks for as short a time as possible.
+    template = models.CharField(max_length=100)
+    context = models.JSONField(default=dict, blank=True)
+    body = models.TextField(blank=True)
+    # A calendar invite: built at sending by the function at this dotted path, given the
+    # object named in ics_object and the method (REQUEST or CANCEL).
+    ics_builder = models.CharField(max_length=100, blank=True)
+    ics_object = models.JSONField(null=True, blank=True)
     ics_method = models.CharField(max_length=20, blank=True)
     attachment_name = models.CharField(max_length=100, blank=True)
     attachment_mimetype = models.CharField(max_length=100, blank=True)

@@ -3,11 +3,13 @@
 import logging
 from collections.abc import Iterable
 
+from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import OutboxMessage
 
@@ -25,6 +27,21 @@ def _kick_delivery() -> None:
         logger.warning("Could not queue outbox delivery; the sweep will send it", exc_info=True)
 
 
+def _freeze(value):
+    """A context value as JSON: model instances by reference, plain values as they are."""
+    if isinstance(value, models.Model):
+        return {"model": value._meta.label_lower, "pk": value.pk}
+    if value is None or isinstance(value, str | int | float | bool):
+        return {"value": value}
+    raise TypeError(f"Outbox context values must be models or plain values, not {value!r}")
+
+
+def _thaw(frozen: dict):
+    if "model" in frozen:
+        return apps.get_model(frozen["model"])._default_manager.get(pk=frozen["pk"])
+    return frozen["value"]
+
+
 def outbox_enqueue(
     *,
     kind: str,
@@ -33,28 +50,27 @@ def outbox_enqueue(
     template: str,
     context: dict,
     cc: Iterable[str] = (),
-    ics: str = "",
+    ics_builder: str = "",
+    ics_object: models.Model | None = None,
     ics_method: str = "",
     dedupe_key: str | None = None,
     attachment: tuple[str, str, bytes] | None = None,
 ) -> OutboxMessage | None:
     """Store a message to send once the surrounding transaction commits.
 
-    With a dedupe_key, a second message for the same cause is not stored (returns None).
+    The body (emails/<template>.txt) is rendered when the message is sent. attachment is
+    (file name, MIME type, content). With a dedupe_key, a second message for the same
+    cause is not stored (returns None).
     """
-    context = {
-        "partnership_name": settings.COURSEBOOK_PARTNERSHIP_NAME,
-        "site_url": settings.COURSEBOOK_SITE_URL.rstrip("/"),
-        "support_email": settings.COURSEBOOK_SUPPORT_EMAIL,
-        **context,
-    }
     message = OutboxMessage(
         kind=kind,
         to=sorted({address.lower() for address in to if address}),
         cc=sorted({address.lower() for address in cc if address}),
         subject=subject,
-        body=render_to_string(f"emails/{template}.txt", context),
-        ics=ics,
+        template=template,
+        context={name: _freeze(value) for name, value in context.items()},
+        ics_builder=ics_builder,
+        ics_object=_freeze(ics_object) if ics_object is not None else None,
         ics_method=ics_method,
         dedupe_key=dedupe_key,
     )
@@ -72,19 +88,37 @@ def outbox_enqueue(
     return message
 
 
+def outbox_render(message: OutboxMessage) -> tuple[str, str]:
+    """The message's body and calendar invite (or ""), from today's data."""
+    context = {
+        "partnership_name": settings.COURSEBOOK_PARTNERSHIP_NAME,
+        "site_url": settings.COURSEBOOK_SITE_URL.rstrip("/"),
+        "support_email": settings.COURSEBOOK_SUPPORT_EMAIL,
+        **{name: _thaw(frozen) for name, frozen in message.context.items()},
+    }
+    body = render_to_string(f"emails/{message.template}.txt", context)
+    ics = ""
+    if message.ics_builder and message.ics_object:
+        build = import_string(message.ics_builder)
+        ics = build(_thaw(message.ics_object), method=message.ics_method)
+    return body, ics
+
+
 def _send(message: OutboxMessage) -> None:
+    body, ics = outbox_render(message)
+    message.body = body
     email = EmailMultiAlternatives(
         subject=message.subject,
-        body=message.body,
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=message.to,
         cc=message.cc,
         reply_to=[settings.COURSEBOOK_SUPPORT_EMAIL],
     )
-    if message.ics:
+    if ics:
         email.attach(
             "invite.ics",
-            message.ics,
+            ics,
             f"text/calendar; charset=utf-8; method={message.ics_method or 'PUBLISH'}",
         )
     if message.attachment_name:
@@ -100,8 +134,10 @@ def outbox_deliver(*, message_id: int) -> bool:
     The row stays locked while the mail goes out, so two workers never send it twice.
     """
     with transaction.atomic():
+        # Another worker sending this message holds its row: skip it rather than wait.
+        skip_locked = connection.features.has_select_for_update_skip_locked
         message = (
-            OutboxMessage.objects.select_for_update()
+            OutboxMessage.objects.select_for_update(skip_locked=skip_locked)
             .filter(pk=message_id, status=OutboxMessage.Status.PENDING)
             .first()
         )
@@ -120,18 +156,16 @@ def outbox_deliver(*, message_id: int) -> bool:
         message.status = OutboxMessage.Status.SENT
         message.sent_at = timezone.now()
         message.last_error = ""
-        message.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+        message.save(update_fields=["attempts", "last_error", "status", "sent_at", "body"])
         return True
 
 
 def outbox_pending_ids(*, limit: int = 200) -> list[int]:
-    queryset = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING)
-    if connection.features.has_select_for_update_skip_locked:
-        with transaction.atomic():
-            return list(
-                queryset.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
-            )
-    return list(queryset.values_list("pk", flat=True)[:limit])
+    return list(
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).values_list(
+            "pk", flat=True
+        )[:limit]
+    )
 
 
 def outbox_deliver_all(*, limit: int = 200) -> int:

@@ -20,6 +20,13 @@ NAVIGATION = [
         True,
     ),
     (
+        "My sessions",
+        "training:my_sessions",
+        ("training:my_sessions", "training:register"),
+        Role.TRAINER,
+        True,
+    ),
+    (
         "Sessions",
         "training:manage_sessions",
         ("training:manage_",),

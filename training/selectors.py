@@ -9,11 +9,13 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -22,7 +24,9 @@ from django.utils import timezone
 
 from accounts.models import Agency, Borough, User
 
-from .models import Booking, Course, Programme, Session, Terms
+from .models import Booking, Charge, Course, Programme, Session, Terms
+from .services.certificates import certificate_unavailable_reason
+from .services.invoices import _end_of_day as charges_cutoff
 from .services.terms import (
     cancellation_would_be_late,
     free_cancellation_deadline,
@@ -197,16 +201,29 @@ def delegate_active_booking(*, session: Session, delegate: User) -> Booking | No
 
 
 @dataclass
+class CertificateListing:
+    """A past booking that may earn a certificate, with why it cannot be downloaded yet."""
+
+    booking: Booking
+    unavailable_reason: str | None
+
+
+@dataclass
 class MyTraining:
     upcoming: list[Booking] = field(default_factory=list)
     waiting: list[Booking] = field(default_factory=list)
     past: list[Booking] = field(default_factory=list)
     cancelled: list[Booking] = field(default_factory=list)
+    certificates: list[CertificateListing] = field(default_factory=list)
+    hours_since: datetime | None = None
+    hours_by_level: list["LevelHours"] = field(default_factory=list)
 
 
 def my_training(user: User) -> MyTraining:
     """A delegate's bookings, in one query: places booked, waiting-list places (with
-    their position), past sessions (with attendance) and cancelled places."""
+    their position), past sessions (with attendance), cancelled places and the
+    certificates of past sessions (judged from the loaded rows, no query each); then
+    the hours completed by course level over the last three years, in one more."""
     now = timezone.now()
     bookings = bookings_for_display().filter(delegate=user).order_by("session__starts_at", "pk")
     training = MyTraining()
@@ -224,6 +241,13 @@ def my_training(user: User) -> MyTraining:
             training.waiting.append(booking)
     training.past.reverse()  # Most recent first.
     training.cancelled.sort(key=lambda b: b.cancelled_at or b.booked_at, reverse=True)
+    training.certificates = [
+        CertificateListing(booking, certificate_unavailable_reason(booking))
+        for booking in training.past
+        if booking.attendance in CERTIFICATE_ATTENDANCE
+    ]
+    training.hours_since = years_before(now, HOURS_RECORD_YEARS)
+    training.hours_by_level = hours_by_level(user, since=training.hours_since)
     return training
 
 
@@ -303,3 +327,136 @@ def booking_can_change(booking: Booking) -> bool:
         and session.status == Session.Status.SCHEDULED
         and session.starts_at > timezone.now()
     )
+
+
+# Charges and no-shows --------------------------------------------------------------------
+
+NO_SHOW_ATTENDANCE = (Booking.Attendance.ABSENT, Booking.Attendance.TURNED_AWAY)
+REPEAT_NO_SHOWS = 2
+
+
+@dataclass
+class RepeatNoShow:
+    delegate_id: int
+    name: str
+    email: str
+    agency: str
+    no_shows: int
+    last_session_at: datetime
+
+
+def repeat_no_shows(*, since: datetime) -> list[RepeatNoShow]:
+    """Delegates with two or more no-shows (absent or turned away, on registers that were
+    closed) on sessions since the given moment, most no-shows first: one query."""
+    rows = (
+        Booking.objects.filter(
+            status=Booking.Status.CONFIRMED,
+            attendance__in=NO_SHOW_ATTENDANCE,
+            session__register_closed_at__isnull=False,
+            session__starts_at__gte=since,
+        )
+        .values("delegate_id", "delegate__full_name", "delegate__email", "delegate__agency__name")
+        .annotate(no_shows=Count("pk"), last_session_at=Max("session__starts_at"))
+        .filter(no_shows__gte=REPEAT_NO_SHOWS)
+        .order_by("-no_shows", "-last_session_at", "delegate__full_name")
+    )
+    return [
+        RepeatNoShow(
+            delegate_id=row["delegate_id"],
+            name=row["delegate__full_name"],
+            email=row["delegate__email"],
+            agency=row["delegate__agency__name"] or "",
+            no_shows=row["no_shows"],
+            last_session_at=row["last_session_at"],
+        )
+        for row in rows
+    ]
+
+
+@dataclass
+class PendingForAgency:
+    agency_id: int
+    agency: str
+    charges: int
+    total_pence: int
+
+
+def invoice_run_preview(*, period_end: date) -> list[PendingForAgency]:
+    """What invoices_run(period_end=...) would invoice now: each organisation's pending
+    charges raised up to the end of that day, counted in one query. The cut-off is the
+    run's own, so the preview counts exactly what the run will invoice."""
+    rows = (
+        Charge.objects.filter(
+            status=Charge.Status.PENDING, raised_at__lt=charges_cutoff(period_end)
+        )
+        .values("agency_id", "agency__name")
+        .annotate(charges=Count("pk"), total_pence=Sum("amount_pence"))
+        .order_by("agency__name", "agency_id")
+    )
+    return [
+        PendingForAgency(
+            agency_id=row["agency_id"],
+            agency=row["agency__name"],
+            charges=row["charges"],
+            total_pence=row["total_pence"],
+        )
+        for row in rows
+    ]
+
+
+# Certificates and hours completed ---------------------------------------------------------
+
+# Past bookings listed under Certificates on My training: partial attendance is listed
+# too, so the delegate sees why there is no certificate.
+CERTIFICATE_ATTENDANCE = (Booking.Attendance.ATTENDED, Booking.Attendance.PARTIAL)
+HOURS_RECORD_YEARS = 3  # Health staff show their Level 3 hours every three years.
+NO_LEVEL = "No level given"
+
+
+def years_before(moment: datetime, years: int) -> datetime:
+    """The same London date and time the given number of years earlier (29 February
+    becomes 28 February)."""
+    local = timezone.localtime(moment)
+    try:
+        return local.replace(year=local.year - years)
+    except ValueError:
+        return local.replace(year=local.year - years, day=28)
+
+
+@dataclass
+class LevelHours:
+    level: str
+    sessions: int
+    hours: Decimal
+
+
+def hours_by_level(user: User, *, since: datetime) -> list[LevelHours]:
+    """Hours of training the user completed from `since` until now, by course level,
+    summed in the database in one query; courses with no level come last.
+
+    Only confirmed bookings marked attended count, at the course's duration_hours
+    (walk-ins marked attended included). A session partly attended (arrived late or
+    left early) counts nothing: nobody records how much was missed, and the same
+    rule withholds its certificate. My training says so.
+    """
+    rows = (
+        Booking.objects.filter(
+            delegate=user,
+            status=Booking.Status.CONFIRMED,
+            attendance=Booking.Attendance.ATTENDED,
+            session__starts_at__gte=since,
+            session__starts_at__lte=timezone.now(),
+        )
+        .values("session__course__level")
+        .annotate(sessions=Count("pk"), hours=Sum("session__course__duration_hours"))
+        .order_by("session__course__level")
+    )
+    levels = [
+        LevelHours(
+            level=row["session__course__level"] or NO_LEVEL,
+            sessions=row["sessions"],
+            hours=row["hours"],
+        )
+        for row in rows
+    ]
+    return sorted(levels, key=lambda row: row.level == NO_LEVEL)  # Stable: keeps the order.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bookings, catalogue, manage
+from .views import bookings, catalogue, certificates, manage, registers
 
 app_name = "training"
 
@@ -19,6 +19,11 @@ urlpatterns = [
         name="booking_substitute",
     ),
     path("bookings/<int:pk>/calendar.ics", bookings.booking_ics_view, name="booking_ics"),
+    path(
+        "bookings/<int:pk>/certificate.pdf",
+        certificates.certificate_download,
+        name="certificate",
+    ),
     # Coordinators: managing sessions and bookings (names start with "manage_").
     path("manage/sessions/", manage.sessions, name="manage_sessions"),
     path("manage/sessions/new/", manage.session_create_view, name="manage_session_create"),
@@ -41,4 +46,33 @@ urlpatterns = [
         name="manage_booking_cancel",
     ),
     path("manage/terms/", manage.terms, name="manage_terms"),
+    # Trainers: registers
+    path("my-sessions/", registers.my_sessions, name="my_sessions"),
+    path("sessions/<int:pk>/register/", registers.register, name="register"),
+    path(
+        "sessions/<int:pk>/register/mark-all/",
+        registers.register_mark_all,
+        name="register_mark_all",
+    ),
+    path(
+        "sessions/<int:pk>/register/walk-in/",
+        registers.register_walk_in,
+        name="register_walk_in",
+    ),
+    path(
+        "sessions/<int:pk>/register/close/",
+        registers.register_close_view,
+        name="register_close",
+    ),
+    path(
+        "sessions/<int:pk>/register/sign-in-sheet.pdf",
+        registers.register_sign_in_sheet,
+        name="register_sign_in_sheet",
+    ),
+    path("sessions/<int:pk>/register/attendance.csv", registers.register_csv, name="register_csv"),
+    path(
+        "register/bookings/<int:pk>/correct/",
+        registers.register_correct,
+        name="register_correct",
+    ),
 ]

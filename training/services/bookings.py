@@ -13,11 +13,12 @@ from accounts.models import User
 from audit.services import audit_record
 from notifications.services import outbox_enqueue
 
-from ..calendar import booking_ics
 from ..errors import BookingError
 from ..models import Booking, Session
 from .charges import charge_sync
 from .terms import cancellation_would_be_late, late_cancellation_charge_pence, terms_in_force
+
+BOOKING_ICS = "training.calendar.booking_ics"
 
 
 def session_lock(session_id: int) -> Session:
@@ -46,7 +47,8 @@ def _queue_booking_message(booking: Booking, *, kind: str, subject: str, ics_met
             "course": booking.session.course,
             "delegate": booking.delegate,
         },
-        ics=booking_ics(booking, method=ics_method) if ics_method else "",
+        ics_builder=BOOKING_ICS if ics_method else "",
+        ics_object=booking if ics_method else None,
         ics_method=ics_method,
     )
 
@@ -81,6 +83,9 @@ def booking_create(
         raise BookingError("Confirm your email address before you book")
     if delegate.agency_id is None:
         raise BookingError("Your organisation has not been confirmed yet")
+    # Everything that needs no lock is done first: the session row stays locked only
+    # for the count, the inserts and the commit.
+    terms = terms_in_force()
     with transaction.atomic():
         session = session_lock(session.pk)
         check_session_bookable(session)
@@ -94,21 +99,22 @@ def booking_create(
             else Booking.Status.WAITLISTED
         )
         try:
-            with transaction.atomic():
-                booking = Booking.objects.create(
-                    session=session,
-                    delegate=delegate,
-                    agency_id=delegate.agency_id,
-                    terms=terms_in_force(),
-                    status=status,
-                    booked_by=actor,
-                    line_manager_email=(
-                        delegate.line_manager_email
-                        if line_manager_email is None
-                        else line_manager_email
-                    ),
-                    access_needs=delegate.access_needs if access_needs is None else access_needs,
-                )
+            # No savepoint needed: under the session lock no one else can insert for this
+            # session, so the constraint only fires if a rule above is broken.
+            booking = Booking.objects.create(
+                session=session,
+                delegate=delegate,
+                agency_id=delegate.agency_id,
+                terms=terms,
+                status=status,
+                booked_by=actor,
+                line_manager_email=(
+                    delegate.line_manager_email
+                    if line_manager_email is None
+                    else line_manager_email
+                ),
+                access_needs=delegate.access_needs if access_needs is None else access_needs,
+            )
         except IntegrityError as error:  # The unique constraint: a second active booking.
             raise BookingError(
                 f"{delegate.full_name} already has a place on this session"

@@ -12,10 +12,9 @@ from audit.services import audit_record
 from notifications.models import OutboxMessage
 from notifications.services import outbox_enqueue
 
-from ..calendar import booking_ics
 from ..errors import BookingError
 from ..models import Booking, Session
-from .bookings import session_lock, waitlist_promote
+from .bookings import BOOKING_ICS, session_lock, waitlist_promote
 
 SESSION_FIELDS = (
     "course",
@@ -146,7 +145,8 @@ def session_cancel(*, session: Session, actor: User, reason: str) -> Session:
                     "delegate": booking.delegate,
                     "reason": reason,
                 },
-                ics=booking_ics(booking, method="CANCEL") if was_confirmed else "",
+                ics_builder=BOOKING_ICS if was_confirmed else "",
+                ics_object=booking if was_confirmed else None,
                 ics_method="CANCEL" if was_confirmed else "",
             )
         audit_record(

@@ -45,11 +45,32 @@ def _booking_for(request, pk: int, *, owner_only: bool = False) -> Booking:
 
 @login_required
 def book(request, pk):
+    user = request.user
+    form = BookingForm(
+        request.POST if request.method == "POST" else None,
+        initial={"line_manager_email": user.line_manager_email, "access_needs": user.access_needs},
+    )
+    if request.method == "POST":
+        # The hot path of a booking rush: no display queries before the service runs.
+        session = get_object_or_404(Session, pk=pk)
+        if form.is_valid():
+            try:
+                booking = booking_create(
+                    session=session,
+                    delegate=user,
+                    actor=user,
+                    line_manager_email=form.cleaned_data["line_manager_email"],
+                    access_needs=form.cleaned_data["access_needs"],
+                )
+            except BookingError as error:
+                form.add_error(None, str(error))
+            else:
+                request.session[JUST_BOOKED] = booking.pk
+                return redirect(booking)
     try:
         session = session_with_counts(pk)
     except Session.DoesNotExist as error:
         raise Http404 from error
-    user = request.user
     existing = delegate_active_booking(session=session, delegate=user)
     if existing is not None and request.method != "POST":
         messages.info(request, "You already have a place on this session.")
@@ -60,27 +81,6 @@ def book(request, pk):
         not_bookable = str(error)
     else:
         not_bookable = ""
-    form = BookingForm(
-        request.POST if request.method == "POST" else None,
-        initial={
-            "line_manager_email": user.line_manager_email,
-            "access_needs": user.access_needs,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            booking = booking_create(
-                session=session,
-                delegate=user,
-                actor=user,
-                line_manager_email=form.cleaned_data["line_manager_email"],
-                access_needs=form.cleaned_data["access_needs"],
-            )
-        except BookingError as error:
-            form.add_error(None, str(error))
-        else:
-            request.session[JUST_BOOKED] = booking.pk
-            return redirect(booking)
     terms = booking_terms(session=session, agency=user.agency) if user.agency else None
     return render(
         request,

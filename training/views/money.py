@@ -1,0 +1,453 @@
+"""Coordinators' pages for money: charges (waiving), invoices, the invoice run, exports."""
+
+import csv
+from collections.abc import Iterable, Iterator
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.permissions import role_required
+
+from ..errors import BookingError
+from ..forms_manage import ReasonForm
+from ..forms_money import (
+    ChargeFilterForm,
+    ChargeWaiveForm,
+    InvoiceFilterForm,
+    InvoiceRunForm,
+    yesterday,
+)
+from ..models import Charge, Invoice, InvoiceLine
+from ..selectors import invoice_run_preview, repeat_no_shows
+from ..services.charges import charges_waive
+from ..services.invoices import credit_note_issue, invoice_mark_paid, invoices_run
+
+coordinators_only = role_required(Role.COORDINATOR)
+CHARGES_PER_PAGE = 50
+INVOICES_PER_PAGE = 50
+REPEAT_NO_SHOWS_WINDOW = timedelta(days=365)
+
+
+def _day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _pounds(pence: int) -> str:
+    return f"£{Decimal(pence) / 100:,.2f}"
+
+
+# Charges ---------------------------------------------------------------------------------
+
+
+def _filtered_charges(filters: ChargeFilterForm) -> QuerySet[Charge]:
+    charges = Charge.objects.all()
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["organisation"]:
+            charges = charges.filter(agency=data["organisation"])
+        if data["status"]:
+            charges = charges.filter(status=data["status"])
+        if data["raised_from"]:
+            charges = charges.filter(raised_at__gte=_day_start(data["raised_from"]))
+        if data["raised_to"]:
+            charges = charges.filter(
+                raised_at__lt=_day_start(data["raised_to"] + timedelta(days=1))
+            )
+    return charges
+
+
+def _charge_totals(charges: QuerySet[Charge]) -> dict:
+    """Count and sums of the filtered charges, by status, in one query."""
+    sums = {"total_pence": Coalesce(Sum("amount_pence"), 0), "count": Count("pk")}
+    for status in Charge.Status.values:
+        sums[f"{status}_pence"] = Coalesce(Sum("amount_pence", filter=Q(status=status)), 0)
+    return charges.order_by().aggregate(**sums)
+
+
+@coordinators_only
+def charges(request):
+    filters = ChargeFilterForm(request.GET or None)
+    found = _filtered_charges(filters)
+    form = ChargeWaiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            waived = charges_waive(
+                charges=form.cleaned_data["charges"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except BookingError as error:
+            form.add_error("charges", str(error))
+        else:
+            messages.success(
+                request,
+                f"{waived} charge{'' if waived == 1 else 's'} waived. The reason is kept with "
+                f"{'it' if waived == 1 else 'each'}.",
+            )
+            return redirect(request.get_full_path())
+    page = Paginator(
+        found.select_related(
+            "agency", "booking__delegate", "booking__session__course", "invoice", "waived_by"
+        )
+        .defer("invoice__pdf")
+        .order_by("-raised_at", "-pk"),
+        CHARGES_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    # The error summary links to the first checkbox, so the pending rows are numbered.
+    selected = set(request.POST.getlist("charges")) if request.method == "POST" else set()
+    rows, pending_index = [], 0
+    for charge in page:
+        checkbox_id = None
+        if charge.status == Charge.Status.PENDING:
+            checkbox_id = f"id_charges_{pending_index}"
+            pending_index += 1
+        rows.append(
+            {"charge": charge, "checkbox_id": checkbox_id, "checked": str(charge.pk) in selected}
+        )
+    return render(
+        request,
+        "training/money/charges.html",
+        {
+            "filters": filters,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "selectable": pending_index,
+            "totals": _charge_totals(found),
+            "repeat_no_shows": repeat_no_shows(since=timezone.now() - REPEAT_NO_SHOWS_WINDOW),
+        },
+    )
+
+
+# Invoices --------------------------------------------------------------------------------
+
+
+def _filtered_invoices(filters: InvoiceFilterForm) -> QuerySet[Invoice]:
+    # The stored PDF is only read to serve it.
+    invoices = Invoice.objects.defer("pdf")
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["organisation"]:
+            invoices = invoices.filter(agency=data["organisation"])
+        if data["status"]:
+            invoices = invoices.filter(status=data["status"])
+        if data["issued_from"]:
+            invoices = invoices.filter(issued_at__gte=_day_start(data["issued_from"]))
+        if data["issued_to"]:
+            invoices = invoices.filter(
+                issued_at__lt=_day_start(data["issued_to"] + timedelta(days=1))
+            )
+    return invoices
+
+
+@coordinators_only
+def invoices(request):
+    filters = InvoiceFilterForm(request.GET or None)
+    found = _filtered_invoices(filters).order_by("-issued_at", "-pk")
+    page = Paginator(found, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "training/money/invoices.html",
+        {"filters": filters, "page": page, "export_query": query.urlencode()},
+    )
+
+
+def _invoice_or_404(pk: int) -> Invoice:
+    return get_object_or_404(
+        Invoice.objects.defer("pdf", "credit_for__pdf").select_related("credit_for", "issued_by"),
+        pk=pk,
+    )
+
+
+@coordinators_only
+def invoice_detail(request, pk):
+    invoice = _invoice_or_404(pk)
+    return render(
+        request,
+        "training/money/invoice.html",
+        {
+            "invoice": invoice,
+            "lines": invoice.lines.all(),
+            "credit_notes": invoice.credit_notes.defer("pdf").order_by("issued_at", "pk"),
+            "can_change": invoice.kind == Invoice.Kind.INVOICE
+            and invoice.status == Invoice.Status.ISSUED,
+        },
+    )
+
+
+@coordinators_only
+def invoice_pdf(request, pk):
+    invoice = get_object_or_404(Invoice.objects.only("pk", "number", "pdf"), pk=pk)
+    response = HttpResponse(bytes(invoice.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return response
+
+
+@require_POST
+@coordinators_only
+def invoice_paid(request, pk):
+    invoice = _invoice_or_404(pk)
+    try:
+        invoice_mark_paid(invoice=invoice, actor=request.user)
+    except BookingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Invoice {invoice.number} is marked as paid.")
+    return redirect("training:manage_invoice", invoice.pk)
+
+
+@coordinators_only
+def invoice_credit(request, pk):
+    invoice = _invoice_or_404(pk)
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.ISSUED:
+        messages.info(request, "Only an unpaid issued invoice can be credited.")
+        return redirect("training:manage_invoice", invoice.pk)
+    form = ReasonForm(
+        request.POST or None,
+        label="Reason for the credit note",
+        help_text="It is printed on the credit note the organisation receives.",
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            note = credit_note_issue(
+                invoice=invoice, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Credit note {note.number} issued for {_pounds(-note.total_pence)}. Invoice "
+                f"{invoice.number} is void and its charges are waived.",
+            )
+            return redirect("training:manage_invoice", note.pk)
+    return render(
+        request,
+        "training/money/invoice_credit.html",
+        {"form": form, "invoice": invoice, "line_count": invoice.lines.count()},
+    )
+
+
+@coordinators_only
+def invoices_run_view(request):
+    if request.method == "POST":
+        form = InvoiceRunForm(request.POST)
+    elif request.GET:
+        form = InvoiceRunForm(request.GET)
+    else:
+        form = InvoiceRunForm(initial={"period_end": yesterday()})
+    period_end = form.cleaned_data["period_end"] if form.is_bound and form.is_valid() else None
+    if not form.is_bound:
+        period_end = yesterday()
+    if request.method == "POST" and period_end is not None:
+        issued = invoices_run(period_end=period_end, actor=request.user)
+        if issued:
+            numbers = (
+                issued[0].number
+                if len(issued) == 1
+                else f"{issued[0].number} to {issued[-1].number}"
+            )
+            messages.success(
+                request,
+                f"{len(issued)} invoice{'' if len(issued) == 1 else 's'} issued: {numbers}.",
+            )
+        else:
+            messages.info(
+                request, f"No pending charges were raised up to {period_end:%-d %B %Y}."
+            )
+        return redirect("training:manage_invoices")
+    preview = invoice_run_preview(period_end=period_end) if period_end else []
+    return render(
+        request,
+        "training/money/invoices_run.html",
+        {
+            "form": form,
+            "period_end": period_end,
+            "preview": preview,
+            "preview_charges": sum(row.charges for row in preview),
+            "preview_pence": sum(row.total_pence for row in preview),
+        },
+    )
+
+
+# Exports for the finance system ----------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value) -> str:
+    """Text as a spreadsheet will not run it: a cell starting like a formula gets a
+    leading apostrophe. Only for text columns; amounts are written as numbers."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def decimal_pounds(pence: int) -> str:
+    """Pence as a decimal string for the finance system: -4000 -> "-40.00"."""
+    return f"{Decimal(pence) / 100:.2f}"
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_response(filename: str, header: list[str], rows: Iterable[list[str]]):
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+INVOICE_COLUMNS = [
+    "number",
+    "kind",
+    "credits_invoice",
+    "organisation",
+    "invoice_contact_name",
+    "invoice_contact_email",
+    "purchase_order_ref",
+    "period_start",
+    "period_end",
+    "issued_on",
+    "status",
+    "total_gbp",
+    "reason",
+]
+
+
+@coordinators_only
+def invoices_csv(request):
+    filters = InvoiceFilterForm(request.GET or None)
+    found = (
+        _filtered_invoices(filters)
+        .order_by("issued_at", "pk")
+        .values_list(
+            "number",
+            "kind",
+            "credit_for__number",
+            "agency_name",
+            "invoice_contact_name",
+            "invoice_contact_email",
+            "purchase_order_ref",
+            "period_start",
+            "period_end",
+            "issued_at",
+            "status",
+            "total_pence",
+            "reason",
+        )
+    )
+
+    def rows():
+        for (
+            number,
+            kind,
+            credits,
+            organisation,
+            contact,
+            email,
+            order_ref,
+            start,
+            end,
+            issued_at,
+            status,
+            total,
+            reason,
+        ) in found.iterator(chunk_size=500):
+            yield [
+                spreadsheet_text(number),
+                kind,
+                spreadsheet_text(credits),
+                spreadsheet_text(organisation),
+                spreadsheet_text(contact),
+                spreadsheet_text(email),
+                spreadsheet_text(order_ref),
+                start.isoformat(),
+                end.isoformat(),
+                timezone.localtime(issued_at).date().isoformat(),
+                status,
+                decimal_pounds(total),
+                spreadsheet_text(reason),
+            ]
+
+    return _csv_response(f"invoices-{timezone.localdate():%Y-%m-%d}.csv", INVOICE_COLUMNS, rows())
+
+
+LINE_COLUMNS = [
+    "invoice_number",
+    "kind",
+    "organisation",
+    "charge_id",
+    "delegate",
+    "course",
+    "session_date",
+    "reason",
+    "amount_gbp",
+]
+
+
+@coordinators_only
+def invoice_lines_csv(request):
+    filters = InvoiceFilterForm(request.GET or None)
+    found = (
+        InvoiceLine.objects.filter(invoice__in=_filtered_invoices(filters).values("pk"))
+        .order_by("invoice__issued_at", "invoice_id", "session_date", "pk")
+        .values_list(
+            "invoice__number",
+            "invoice__kind",
+            "invoice__agency_name",
+            "charge_id",
+            "delegate_name",
+            "course_title",
+            "session_date",
+            "reason",
+            "amount_pence",
+        )
+    )
+
+    def rows():
+        for number, kind, organisation, charge, delegate, course, day, reason, amount in (
+            found.iterator(chunk_size=2000)
+        ):
+            yield [
+                spreadsheet_text(number),
+                kind,
+                spreadsheet_text(organisation),
+                charge,
+                spreadsheet_text(delegate),
+                spreadsheet_text(course),
+                day.isoformat(),
+                spreadsheet_text(reason),
+                decimal_pounds(amount),
+            ]
+
+    return _csv_response(
+        f"invoice-lines-{timezone.localdate():%Y-%m-%d}.csv", LINE_COLUMNS, rows()
+    )
+
+
+def invoices_export_urls(query: str) -> dict[str, str]:
+    suffix = f"?{query}" if query else ""
+    return {
+        "invoices": reverse("training:manage_invoices_csv") + suffix,
+        "lines": reverse("training:manage_invoice_lines_csv") + suffix,
+    }
