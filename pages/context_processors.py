@@ -29,7 +29,14 @@ NAVIGATION = [
     (
         "Sessions",
         "training:manage_sessions",
-        ("training:manage_",),
+        ("training:manage_session", "training:manage_booking", "training:manage_terms"),
+        Role.COORDINATOR,
+        True,
+    ),
+    (
+        "Charges and invoices",
+        "training:manage_charges",
+        ("training:manage_charges", "training:manage_invoice"),
         Role.COORDINATOR,
         True,
     ),

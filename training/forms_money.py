@@ -25,8 +25,11 @@ class PeriodFilterForm(forms.Form):
         start_field, end_field = self.date_fields
         start, end = data.get(start_field), data.get(end_field)
         if start and end and end < start:
-            self.add_error(end_field, f"{self.fields[end_field].label} must be on or after "
-                           f"{self.fields[start_field].label.lower()}")
+            self.add_error(
+                end_field,
+                f"{self.fields[end_field].label} must be on or after "
+                f"{self.fields[start_field].label.lower()}",
+            )
         return data
 
 

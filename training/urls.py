@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bookings, catalogue, certificates, manage, registers
+from .views import bookings, catalogue, certificates, manage, money, registers
 
 app_name = "training"
 
@@ -74,5 +74,23 @@ urlpatterns = [
         "register/bookings/<int:pk>/correct/",
         registers.register_correct,
         name="register_correct",
+    ),
+    # Coordinators: charges and invoices
+    path("manage/charges/", money.charges, name="manage_charges"),
+    path("manage/invoices/", money.invoices, name="manage_invoices"),
+    path("manage/invoices/run/", money.invoices_run_view, name="manage_invoices_run"),
+    path("manage/invoices/invoices.csv", money.invoices_csv, name="manage_invoices_csv"),
+    path(
+        "manage/invoices/invoice-lines.csv",
+        money.invoice_lines_csv,
+        name="manage_invoice_lines_csv",
+    ),
+    path("manage/invoices/<int:pk>/", money.invoice_detail, name="manage_invoice"),
+    path("manage/invoices/<int:pk>/pdf/", money.invoice_pdf, name="manage_invoice_pdf"),
+    path("manage/invoices/<int:pk>/paid/", money.invoice_paid, name="manage_invoice_paid"),
+    path(
+        "manage/invoices/<int:pk>/credit-note/",
+        money.invoice_credit,
+        name="manage_invoice_credit",
     ),
 ]

@@ -164,7 +164,7 @@ def test_coordinator_manages_a_session(browser_page, live_server):
     assert_accessible(page)
 
     # One unknown address: nobody is booked, and the form keeps what was typed.
-    page.get_by_role("link", name="Book people on").click()
+    page.get_by_role("button", name="Book people on").click()
     page.wait_for_url(re.compile(rf"/training/manage/sessions/{session.pk}/book/"))
     assert_accessible(page)
     emails = page.get_by_label("Email addresses")
@@ -192,7 +192,7 @@ def test_coordinator_manages_a_session(browser_page, live_server):
 
     # Cancelling the session needs a reason; without one nothing is cancelled.
     page.goto(live_server.url + f"/training/manage/sessions/{session.pk}/")
-    page.get_by_role("link", name="Cancel the session").click()
+    page.get_by_role("button", name="Cancel the session").click()
     page.wait_for_url(re.compile(rf"/training/manage/sessions/{session.pk}/cancel/"))
     assert "2 people will be told by email" in page.locator("main").inner_text()
     assert_accessible(page)

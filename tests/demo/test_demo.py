@@ -1,12 +1,23 @@
 import pytest
 from django.core.management import call_command
 
-from accounts.models import Agency, Borough, User
-from training.models import Course, LearningOutcome, Session
+from accounts.models import Agency, AgencyMembership, Borough, User
+from training.models import Booking, Charge, Course, LearningOutcome, Session
+from training.services.certificates import certificate_unavailable_reason
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Borough, Agency, User, Course, LearningOutcome, Session]
+MODELS = [
+    Borough,
+    Agency,
+    User,
+    AgencyMembership,
+    Course,
+    LearningOutcome,
+    Session,
+    Booking,
+    Charge,
+]
 
 
 def counts():
@@ -29,9 +40,34 @@ def test_demo_loads_a_partnership_and_running_it_twice_changes_nothing(settings,
     ) >= {"LSCB Trainer", "Tri-Borough", "Standing Together", "WAGN"}
     for role in ["delegate", "trainer", "coordinator", "reviewer"]:
         assert User.objects.get(email=f"{role}@demo.coursebook.test").has_role(role)
+    assert_past_sessions_have_registers()
 
     call_command("demo")
     assert counts() == first
+
+
+def assert_past_sessions_have_registers():
+    demo_people = User.objects.filter(email__regex=r"\.[0-9]+@demo\.coursebook\.test$")
+    assert demo_people.count() == 150
+    assert not any(person.has_usable_password() for person in demo_people)
+    delivered = Session.objects.filter(status=Session.Status.DELIVERED)
+    assert not delivered.filter(register_closed_at__isnull=True).exists()
+    assert not delivered.filter(bookings__isnull=True).exists()
+    bookings = Booking.objects.filter(status="confirmed")
+    if not delivered.exists():  # Early April: nothing delivered yet this financial year.
+        assert not bookings.exists()
+        return
+    attended = bookings.filter(attendance__in=["attended", "partial"]).count()
+    assert 0.65 < attended / bookings.count() < 0.85
+    no_shows = bookings.filter(attendance__in=["absent", "turned_away"])
+    assert Charge.objects.filter(booking__in=no_shows).count() == no_shows.count()
+    demo_delegate = User.objects.get(email="delegate@demo.coursebook.test")
+    own = list(Booking.objects.filter(delegate=demo_delegate).select_related("session"))
+    assert [b.attendance for b in own] == ["attended", "attended"]
+    assert sorted(certificate_unavailable_reason(b) or "" for b in own) == [
+        "",
+        "Fill in the evaluation to get your certificate",
+    ]
 
 
 def test_demo_refuses_to_run_in_production(settings):

@@ -51,7 +51,12 @@ def certificate_download(request, pk):
         return render(
             request,
             "training/certificate_unavailable.html",
-            {"booking": booking, "session": booking.session, "reason": reason},
+            {
+                "booking": booking,
+                "session": booking.session,
+                "reason": reason,
+                "evaluation_needed": settings.COURSEBOOK_CERTIFICATE_NEEDS_EVALUATION,
+            },
         )
     course = booking.session.course
     session_date = timezone.localdate(booking.session.starts_at)

@@ -11,7 +11,6 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -195,8 +194,8 @@ def invoice_pdf(request, pk):
     return response
 
 
-@require_POST
 @coordinators_only
+@require_POST
 def invoice_paid(request, pk):
     invoice = _invoice_or_404(pk)
     try:
@@ -242,31 +241,27 @@ def invoice_credit(request, pk):
 
 @coordinators_only
 def invoices_run_view(request):
+    """Check what a run would invoice (GET), then run it (POST)."""
     if request.method == "POST":
         form = InvoiceRunForm(request.POST)
-    elif request.GET:
-        form = InvoiceRunForm(request.GET)
     else:
-        form = InvoiceRunForm(initial={"period_end": yesterday()})
-    period_end = form.cleaned_data["period_end"] if form.is_bound and form.is_valid() else None
+        form = InvoiceRunForm(request.GET or None, initial={"period_end": yesterday()})
     if not form.is_bound:
         period_end = yesterday()
+    else:
+        period_end = form.cleaned_data["period_end"] if form.is_valid() else None
     if request.method == "POST" and period_end is not None:
         issued = invoices_run(period_end=period_end, actor=request.user)
         if issued:
-            numbers = (
-                issued[0].number
-                if len(issued) == 1
-                else f"{issued[0].number} to {issued[-1].number}"
-            )
+            numbers = issued[0].number
+            if len(issued) > 1:
+                numbers += f" to {issued[-1].number}"
             messages.success(
                 request,
                 f"{len(issued)} invoice{'' if len(issued) == 1 else 's'} issued: {numbers}.",
             )
         else:
-            messages.info(
-                request, f"No pending charges were raised up to {period_end:%-d %B %Y}."
-            )
+            messages.info(request, f"No pending charges were raised up to {period_end:%-d %B %Y}.")
         return redirect("training:manage_invoices")
     preview = invoice_run_preview(period_end=period_end) if period_end else []
     return render(
@@ -425,9 +420,17 @@ def invoice_lines_csv(request):
     )
 
     def rows():
-        for number, kind, organisation, charge, delegate, course, day, reason, amount in (
-            found.iterator(chunk_size=2000)
-        ):
+        for (
+            number,
+            kind,
+            organisation,
+            charge,
+            delegate,
+            course,
+            day,
+            reason,
+            amount,
+        ) in found.iterator(chunk_size=2000):
             yield [
                 spreadsheet_text(number),
                 kind,
@@ -443,11 +446,3 @@ def invoice_lines_csv(request):
     return _csv_response(
         f"invoice-lines-{timezone.localdate():%Y-%m-%d}.csv", LINE_COLUMNS, rows()
     )
-
-
-def invoices_export_urls(query: str) -> dict[str, str]:
-    suffix = f"?{query}" if query else ""
-    return {
-        "invoices": reverse("training:manage_invoices_csv") + suffix,
-        "lines": reverse("training:manage_invoice_lines_csv") + suffix,
-    }

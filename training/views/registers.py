@@ -335,6 +335,7 @@ def register_sign_in_sheet(request, session):
             "session": session,
             "bookings": bookings,
             "blank_rows": range(SIGN_IN_SHEET_BLANK_ROWS),
+            "late_arrival_minutes": terms_in_force().late_arrival_minutes,
         },
     )
     response = HttpResponse(pdf, content_type="application/pdf")
