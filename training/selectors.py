@@ -26,7 +26,7 @@ from accounts.models import Agency, Borough, User
 
 from .models import Booking, Charge, Course, Programme, Session, Terms
 from .services.certificates import certificate_unavailable_reason
-from .services.invoices import _end_of_day as charges_cutoff
+from .services.invoices import charges_cutoff
 from .services.terms import (
     cancellation_would_be_late,
     free_cancellation_deadline,

@@ -37,7 +37,8 @@ def _take_number(kind: str) -> str:
     return f"{sequence.prefix}{number:06d}"
 
 
-def _end_of_day(day: date) -> datetime:
+def charges_cutoff(day: date) -> datetime:
+    """Charges raised before this moment belong to a run "up to" the given day."""
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
@@ -122,7 +123,7 @@ def invoice_issue_for_agency(
             .filter(
                 agency=agency,
                 status=Charge.Status.PENDING,
-                raised_at__lt=_end_of_day(period_end),
+                raised_at__lt=charges_cutoff(period_end),
             )
             .select_related("booking__delegate", "booking__session__course")
             .order_by("raised_at", "pk")
@@ -147,7 +148,9 @@ def invoice_issue_for_agency(
 def invoices_run(*, period_end: date, actor: User | None = None) -> list[Invoice]:
     """One invoice per organisation with pending charges raised up to period_end."""
     agency_ids = (
-        Charge.objects.filter(status=Charge.Status.PENDING, raised_at__lt=_end_of_day(period_end))
+        Charge.objects.filter(
+            status=Charge.Status.PENDING, raised_at__lt=charges_cutoff(period_end)
+        )
         .values_list("agency_id", flat=True)
         .distinct()
     )
