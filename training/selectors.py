@@ -1,7 +1,7 @@
 """Reads of the catalogue with the rules in them."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -460,3 +460,31 @@ def hours_by_level(user: User, *, since: datetime) -> list[LevelHours]:
         for row in rows
     ]
     return sorted(levels, key=lambda row: row.level == NO_LEVEL)  # Stable: keeps the order.
+
+
+def charges_filtered(
+    *, organisation=None, status: str = "", raised_from=None, raised_to=None
+) -> QuerySet[Charge]:
+    """Charges for the coordinators' page; dates are whole days, Europe/London."""
+    charges = Charge.objects.all()
+    if organisation:
+        charges = charges.filter(agency=organisation)
+    if status:
+        charges = charges.filter(status=status)
+    if raised_from:
+        charges = charges.filter(raised_at__gte=day_start(raised_from))
+    if raised_to:
+        charges = charges.filter(raised_at__lt=day_start(raised_to + timedelta(days=1)))
+    return charges
+
+
+def charge_totals(charges: QuerySet[Charge]) -> dict:
+    """Count and sums of the charges, by status, in one query."""
+    sums = {"total_pence": Coalesce(Sum("amount_pence"), 0), "count": Count("pk")}
+    for status in Charge.Status.values:
+        sums[f"{status}_pence"] = Coalesce(Sum("amount_pence", filter=Q(status=status)), 0)
+    return charges.order_by().aggregate(**sums)
+
+
+def day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -6,7 +6,6 @@ run on whichever database is configured; `make test` runs them on SQLite as well
 the suite itself runs on PostgreSQL.
 """
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +14,7 @@ import pytest
 from django.db import OperationalError, connection
 
 import training.services.bookings as bookings_service
+from tests.concurrency import race
 from training.errors import BookingError
 from training.models import Booking, Session
 from training.services.bookings import booking_create
@@ -32,34 +32,6 @@ JOIN_TIMEOUT_S = 60
 
 def on_sqlite() -> bool:
     return connection.vendor == "sqlite"
-
-
-def race(calls: list[Callable[[], object]]) -> list[object]:
-    """Run each call in its own thread, all released at once; return results or errors."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=JOIN_TIMEOUT_S)
-            outcomes[index] = call()
-        except Exception as error:
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(index, call), name=f"booker-{index}")
-        for index, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + JOIN_TIMEOUT_S
-    for thread in threads:
-        thread.join(timeout=max(0, deadline - time.monotonic()))
-    stuck = [thread.name for thread in threads if thread.is_alive()]
-    assert not stuck, f"threads still running (deadlock?): {stuck}"
-    return outcomes
 
 
 def book(session: Session, delegate) -> Callable[[], Booking]:

@@ -7,16 +7,13 @@ locks) and on SQLite (BEGIN IMMEDIATE serialises writers); `make test` runs the
 concurrency marker on both.
 """
 
-import threading
-import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from tests.concurrency import race
 from training.models import Booking, Charge, Invoice, InvoiceLine
 from training.services.invoices import invoice_issue_for_agency, invoices_run
 from training.services.terms import terms_in_force
@@ -27,34 +24,6 @@ pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
 JOIN_TIMEOUT_S = 120
 PREFIX = "RACE-"
-
-
-def race(calls: list[Callable[[], object]]) -> list[object]:
-    """Run each call in its own thread, all released at once; return results or errors."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=JOIN_TIMEOUT_S)
-            outcomes[index] = call()
-        except Exception as error:
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(index, call), name=f"invoicer-{index}")
-        for index, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + JOIN_TIMEOUT_S
-    for thread in threads:
-        thread.join(timeout=max(0, deadline - time.monotonic()))
-    stuck = [thread.name for thread in threads if thread.is_alive()]
-    assert not stuck, f"threads still running (deadlock?): {stuck}"
-    return outcomes
 
 
 def pending_charges(agency, count: int) -> list[Charge]:
@@ -112,7 +81,7 @@ def test_two_runs_at_once_number_without_gap_or_duplicate(prefix):
     charges = [c for n, agency in enumerate(agencies) for c in pending_charges(agency, n + 1)]
     period_end = timezone.localdate()
 
-    outcomes = race([lambda: invoices_run(period_end=period_end)] * 2)
+    outcomes = race([lambda: invoices_run(period_end=period_end)] * 2, timeout_s=JOIN_TIMEOUT_S)
 
     errors = [o for o in outcomes if isinstance(o, Exception)]
     assert errors == []
@@ -136,7 +105,7 @@ def test_runs_for_different_organisations_at_once(prefix):
             agency=agency, period_start=today.replace(day=1), period_end=today
         )
 
-    outcomes = race([invoice(agency) for agency in agencies])
+    outcomes = race([invoice(agency) for agency in agencies], timeout_s=JOIN_TIMEOUT_S)
 
     assert [o for o in outcomes if not isinstance(o, Invoice)] == []
     assert {o.agency_id for o in outcomes} == {agency.pk for agency in agencies}
@@ -155,7 +124,8 @@ def test_the_same_organisation_invoiced_from_several_threads_once(prefix):
                 agency=agency, period_start=today.replace(day=1), period_end=today
             )
         ]
-        * 4
+        * 4,
+        timeout_s=JOIN_TIMEOUT_S,
     )
 
     assert [o for o in outcomes if isinstance(o, Exception)] == []

@@ -21,7 +21,7 @@ from ..forms_manage import (
     TermsForm,
 )
 from ..models import Booking, Session, Terms
-from ..selectors import money_gbp, with_place_counts
+from ..selectors import with_place_counts
 from ..services.bookings import booking_cancel, booking_create
 from ..services.sessions import session_cancel, session_create, session_duplicate, session_update
 from ..services.terms import (
@@ -31,13 +31,10 @@ from ..services.terms import (
     terms_create,
     terms_in_force,
 )
+from ..templatetags.money import pounds
 
 coordinators_only = role_required(Role.COORDINATOR)
 SESSIONS_PER_PAGE = 25
-
-
-def pounds(pence: int) -> str:
-    return f"£{money_gbp(pence):,.2f}"
 
 
 def sessions_with_counts() -> QuerySet[Session]:

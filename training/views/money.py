@@ -2,13 +2,12 @@
 
 import csv
 from collections.abc import Iterable, Iterator
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,9 +26,16 @@ from ..forms_money import (
     yesterday,
 )
 from ..models import Charge, Invoice, InvoiceLine
-from ..selectors import invoice_run_preview, repeat_no_shows
+from ..selectors import (
+    charge_totals,
+    charges_filtered,
+    day_start,
+    invoice_run_preview,
+    repeat_no_shows,
+)
 from ..services.charges import charges_waive
 from ..services.invoices import credit_note_issue, invoice_mark_paid, invoices_run
+from ..templatetags.money import pounds
 
 coordinators_only = role_required(Role.COORDINATOR)
 CHARGES_PER_PAGE = 50
@@ -37,46 +43,13 @@ INVOICES_PER_PAGE = 50
 REPEAT_NO_SHOWS_WINDOW = timedelta(days=365)
 
 
-def _day_start(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _pounds(pence: int) -> str:
-    return f"£{Decimal(pence) / 100:,.2f}"
-
-
 # Charges ---------------------------------------------------------------------------------
-
-
-def _filtered_charges(filters: ChargeFilterForm) -> QuerySet[Charge]:
-    charges = Charge.objects.all()
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["organisation"]:
-            charges = charges.filter(agency=data["organisation"])
-        if data["status"]:
-            charges = charges.filter(status=data["status"])
-        if data["raised_from"]:
-            charges = charges.filter(raised_at__gte=_day_start(data["raised_from"]))
-        if data["raised_to"]:
-            charges = charges.filter(
-                raised_at__lt=_day_start(data["raised_to"] + timedelta(days=1))
-            )
-    return charges
-
-
-def _charge_totals(charges: QuerySet[Charge]) -> dict:
-    """Count and sums of the filtered charges, by status, in one query."""
-    sums = {"total_pence": Coalesce(Sum("amount_pence"), 0), "count": Count("pk")}
-    for status in Charge.Status.values:
-        sums[f"{status}_pence"] = Coalesce(Sum("amount_pence", filter=Q(status=status)), 0)
-    return charges.order_by().aggregate(**sums)
 
 
 @coordinators_only
 def charges(request):
     filters = ChargeFilterForm(request.GET or None)
-    found = _filtered_charges(filters)
+    found = charges_filtered(**(filters.cleaned_data if filters.is_valid() else {}))
     form = ChargeWaiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -122,7 +95,7 @@ def charges(request):
             "page": page,
             "rows": rows,
             "selectable": pending_index,
-            "totals": _charge_totals(found),
+            "totals": charge_totals(found),
             "repeat_no_shows": repeat_no_shows(since=timezone.now() - REPEAT_NO_SHOWS_WINDOW),
         },
     )
@@ -141,10 +114,10 @@ def _filtered_invoices(filters: InvoiceFilterForm) -> QuerySet[Invoice]:
         if data["status"]:
             invoices = invoices.filter(status=data["status"])
         if data["issued_from"]:
-            invoices = invoices.filter(issued_at__gte=_day_start(data["issued_from"]))
+            invoices = invoices.filter(issued_at__gte=day_start(data["issued_from"]))
         if data["issued_to"]:
             invoices = invoices.filter(
-                issued_at__lt=_day_start(data["issued_to"] + timedelta(days=1))
+                issued_at__lt=day_start(data["issued_to"] + timedelta(days=1))
             )
     return invoices
 
@@ -228,7 +201,7 @@ def invoice_credit(request, pk):
         else:
             messages.success(
                 request,
-                f"Credit note {note.number} issued for {_pounds(-note.total_pence)}. Invoice "
+                f"Credit note {note.number} issued for {pounds(-note.total_pence)}. Invoice "
                 f"{invoice.number} is void and its charges are waived.",
             )
             return redirect("training:manage_invoice", note.pk)
