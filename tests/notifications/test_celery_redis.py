@@ -4,8 +4,9 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 
 from config.celery import app as celery_app
 from notifications.models import OutboxMessage
@@ -24,9 +25,15 @@ def wait_until(predicate, seconds=20.0):
     return False
 
 
+def close_worker_connection(**kwargs):
+    # The worker thread's own database connection, closed so the test database can go.
+    connection.close()
+
+
 def test_worker_on_redis_delivers_the_outbox_once_after_commit(settings):
     assert celery_app.conf.broker_url.startswith("redis://")
     celery_app.conf.task_always_eager = False
+    task_postrun.connect(close_worker_connection)
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         with transaction.atomic():
             message = outbox_enqueue(
@@ -41,6 +48,7 @@ def test_worker_on_redis_delivers_the_outbox_once_after_commit(settings):
         assert wait_until(
             lambda: OutboxMessage.objects.get(pk=message.pk).status == OutboxMessage.Status.SENT
         ), "the worker did not deliver the message"
+    task_postrun.disconnect(close_worker_connection)
     assert [m.subject for m in mail.outbox] == ["Booking confirmed"]
 
 
