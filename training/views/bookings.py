@@ -30,7 +30,9 @@ from ..services.bookings import (
     check_session_bookable,
 )
 
-JUST_BOOKED = "training_just_booked"
+# The booking page shows the "Booking confirmed" panel when it is reached from the booking
+# form; a query flag rather than a session write keeps the booking request lean.
+JUST_BOOKED = "new"
 
 
 def _booking_for(request, pk: int, *, owner_only: bool = False) -> Booking:
@@ -65,8 +67,7 @@ def book(request, pk):
             except BookingError as error:
                 form.add_error(None, str(error))
             else:
-                request.session[JUST_BOOKED] = booking.pk
-                return redirect(booking)
+                return redirect(f"{booking.get_absolute_url()}?{JUST_BOOKED}=1")
     try:
         session = session_with_counts(pk)
     except Session.DoesNotExist as error:
@@ -97,7 +98,7 @@ def my_training_view(request):
 @login_required
 def booking_detail(request, pk):
     booking = _booking_for(request, pk)
-    just_booked = request.session.pop(JUST_BOOKED, None) == booking.pk
+    just_booked = request.GET.get(JUST_BOOKED) == "1" and booking.delegate_id == request.user.pk
     return render(
         request,
         "training/booking.html",
