@@ -428,7 +428,7 @@ def test_the_attendance_list_csv(client, session, trainer):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(StringIO(response.content.decode())))
+    rows = list(csv.reader(StringIO(b"".join(response.streaming_content).decode())))
     assert rows == [
         ["name", "email", "organisation", "attendance", "walk-in"],
         ['\'=HYPERLINK("http://evil")', "e@example.org", "'+Plus Agency", "Absent", "no"],

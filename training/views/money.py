@@ -1,14 +1,12 @@
 """Coordinators' pages for money: charges (waiving), invoices, the invoice run, exports."""
 
-import csv
-from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -35,6 +33,7 @@ from ..selectors import (
 )
 from ..services.charges import charges_waive
 from ..services.invoices import credit_note_issue, invoice_mark_paid, invoices_run
+from ..spreadsheets import csv_response, spreadsheet_text
 from ..templatetags.money import pounds
 
 coordinators_only = role_required(Role.COORDINATOR)
@@ -252,37 +251,10 @@ def invoices_run_view(request):
 
 # Exports for the finance system ----------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_text(value) -> str:
-    """Text as a spreadsheet will not run it: a cell starting like a formula gets a
-    leading apostrophe. Only for text columns; amounts are written as numbers."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
 
 def decimal_pounds(pence: int) -> str:
     """Pence as a decimal string for the finance system: -4000 -> "-40.00"."""
     return f"{Decimal(pence) / 100:.2f}"
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_response(filename: str, header: list[str], rows: Iterable[list[str]]):
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 INVOICE_COLUMNS = [
@@ -357,7 +329,7 @@ def invoices_csv(request):
                 spreadsheet_text(reason),
             ]
 
-    return _csv_response(f"invoices-{timezone.localdate():%Y-%m-%d}.csv", INVOICE_COLUMNS, rows())
+    return csv_response(f"invoices-{timezone.localdate():%Y-%m-%d}.csv", INVOICE_COLUMNS, rows())
 
 
 LINE_COLUMNS = [
@@ -416,6 +388,4 @@ def invoice_lines_csv(request):
                 decimal_pounds(amount),
             ]
 
-    return _csv_response(
-        f"invoice-lines-{timezone.localdate():%Y-%m-%d}.csv", LINE_COLUMNS, rows()
-    )
+    return csv_response(f"invoice-lines-{timezone.localdate():%Y-%m-%d}.csv", LINE_COLUMNS, rows())

@@ -4,7 +4,6 @@ Only the session's trainers and coordinators may see or change a register; the r
 (when it opens, who may correct it, what closing charges) are in services.registers.
 """
 
-import csv
 from datetime import timedelta
 from functools import wraps
 
@@ -33,11 +32,11 @@ from ..services.registers import (
     walk_in_add,
 )
 from ..services.terms import terms_in_force
+from ..spreadsheets import csv_response, spreadsheet_text
 
 RECENT = timedelta(days=90)
 SIGN_IN_SHEET_BLANK_ROWS = 6
 # A spreadsheet reads a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # Loading and checking -------------------------------------------------------------------
@@ -346,32 +345,22 @@ def register_sign_in_sheet(request, session):
     return response
 
 
-def spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 @register_access
 def register_csv(request, session):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="attendance-{session.course.code}-'
-        f'{timezone.localtime(session.starts_at):%Y-%m-%d}.csv"'
+    filename = (
+        f"attendance-{session.course.code}-{timezone.localtime(session.starts_at):%Y-%m-%d}.csv"
     )
-    writer = csv.writer(response)
-    writer.writerow(["name", "email", "organisation", "attendance", "walk-in"])
-    for booking in register_bookings(session):
-        writer.writerow(
-            [
-                spreadsheet_safe(cell)
-                for cell in (
-                    booking.delegate.full_name,
-                    booking.delegate.email,
-                    booking.agency.name,
-                    booking.get_attendance_display(),
-                    "yes" if booking.is_walk_in else "no",
-                )
-            ]
-        )
-    return response
+    rows = (
+        [
+            spreadsheet_text(cell)
+            for cell in (
+                booking.delegate.full_name,
+                booking.delegate.email,
+                booking.agency.name,
+                booking.get_attendance_display(),
+                "yes" if booking.is_walk_in else "no",
+            )
+        ]
+        for booking in register_bookings(session)
+    )
+    return csv_response(filename, ["name", "email", "organisation", "attendance", "walk-in"], rows)
