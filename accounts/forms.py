@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from notifications.services import outbox_enqueue
 
-from .models import Agency, Borough, Sector, User
+from .models import Agency, Borough, Role, Sector, User
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
@@ -228,4 +228,22 @@ class AgencyFilterForm(forms.Form):
     q = forms.CharField(label="Search by name", required=False)
     sector = forms.ChoiceField(
         label="Sector", choices=[("", "All sectors"), *Sector.choices], required=False
+    )
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(label="Search by name or email address", required=False)
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label="Roles",
+        help_text="Everyone can book training as a delegate.",
+        required=False,
+        choices=[
+            (Role.TRAINER.value, "Trainer: takes the registers of their sessions"),
+            (Role.COORDINATOR.value, "Coordinator: runs the programme, charges and invoices"),
+            (Role.REVIEWER.value, "Reviewer: reads the reports"),
+        ],
+        widget=forms.CheckboxSelectMultiple,
     )

@@ -18,7 +18,9 @@ from .forms import (
     DetailsForm,
     OrganisationRequestDecisionForm,
     OutboxPasswordResetForm,
+    PersonSearchForm,
     RegistrationForm,
+    RolesForm,
     SignInForm,
 )
 from .models import Agency, AgencyMembership, OrganisationRequest, Role, User
@@ -31,6 +33,7 @@ from .services.organisations import (
     organisation_request_reject,
 )
 from .services.people import (
+    roles_set,
     user_change_organisation,
     user_register,
     user_resend_verification,
@@ -251,3 +254,36 @@ def organisation_request_decide(request, pk):
         "accounts/organisation_request_decide.html",
         {"form": form, "org_request": org_request},
     )
+
+
+@role_required(Role.COORDINATOR)
+def people(request):
+    search = PersonSearchForm(request.GET or None)
+    found = (
+        User.objects.select_related("agency")
+        .prefetch_related("groups")
+        .order_by("full_name", "pk")
+    )
+    if search.is_valid() and search.cleaned_data["q"]:
+        term = search.cleaned_data["q"].strip()
+        found = found.filter(Q(full_name__icontains=term) | Q(email__icontains=term))
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/people.html", {"search": search, "page": page})
+
+
+@role_required(Role.COORDINATOR)
+def person_roles(request, pk):
+    person = get_object_or_404(User.objects.select_related("agency"), pk=pk)
+    current = [group.name for group in person.groups.all()]
+    form = RolesForm(
+        request.POST if request.method == "POST" else None, initial={"roles": current}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            roles_set(user=person, roles=set(form.cleaned_data["roles"]), actor=request.user)
+        except AccountError as error:
+            form.add_error("roles", str(error))
+        else:
+            messages.success(request, f"The roles of {person.full_name} have been saved.")
+            return redirect("accounts:people")
+    return render(request, "accounts/person_roles.html", {"form": form, "person": person})

@@ -50,7 +50,7 @@ NAVIGATION = [
     (
         "Organisations",
         "accounts:agency_list",
-        ("accounts:agency", "accounts:organisation_request"),
+        ("accounts:agency", "accounts:organisation_request", "accounts:people", "accounts:person"),
         Role.COORDINATOR,
         True,
     ),

@@ -155,5 +155,30 @@ def role_grant(*, user: User, role: str, actor: User | None = None) -> None:
         audit_record(actor=actor, action="role_granted", obj=user, summary=f"Given role {role}")
 
 
+GRANTABLE_ROLES = (Role.TRAINER, Role.COORDINATOR, Role.REVIEWER)
+
+
+@transaction.atomic
+def roles_set(*, user: User, roles: set[str], actor: User) -> set[str]:
+    """Give a person exactly these roles (everyone stays a delegate).
+
+    A coordinator cannot take the coordinator role from themselves, so the partnership
+    is never left without someone able to give it back.
+    """
+    roles = {Role(role).value for role in roles}
+    if not roles <= {role.value for role in GRANTABLE_ROLES}:
+        raise AccountError("Choose from trainer, coordinator and reviewer")
+    if user.pk == actor.pk and Role.COORDINATOR not in roles:
+        raise AccountError("You cannot remove your own coordinator role")
+    current = set(user.groups.filter(name__in=GRANTABLE_ROLES).values_list("name", flat=True))
+    for role in sorted(roles - current):
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+        audit_record(actor=actor, action="role_granted", obj=user, summary=f"Given role {role}")
+    for role in sorted(current - roles):
+        user.groups.remove(Group.objects.get(name=role))
+        audit_record(actor=actor, action="role_removed", obj=user, summary=f"Role {role} removed")
+    return roles
+
+
 def borough_get_or_create(*, name: str, kind: str = Borough.Kind.PARTNERSHIP) -> Borough:
     return Borough.objects.get_or_create(name=name, defaults={"kind": kind})[0]

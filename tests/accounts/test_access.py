@@ -151,3 +151,49 @@ def test_password_reset_for_unknown_address_says_the_same_and_sends_nothing(clie
     )
     assert "Check your email" in response.content.decode()
     assert len(mail.outbox) == 0
+
+
+def test_coordinator_gives_and_removes_roles_with_an_audit_trail(client):
+    cora = coordinator()
+    person = UserFactory(full_name="Tariq Trainer")
+    client.force_login(cora)
+    listing = client.get(reverse("accounts:people"), {"q": "tariq"})
+    assert "Tariq Trainer" in listing.content.decode()
+
+    url = reverse("accounts:person_roles", args=[person.pk])
+    response = client.post(url, {"roles": ["trainer", "reviewer"]})
+    assert response.status_code == 302
+    person = type(person).objects.get(pk=person.pk)
+    assert person.has_role("trainer") and person.has_role("reviewer")
+
+    client.post(url, {"roles": ["reviewer"]})
+    person = type(person).objects.get(pk=person.pk)
+    assert not person.has_role("trainer")
+    assert (
+        list(
+            AuditEntry.objects.filter(object_id=str(person.pk)).values_list("action", flat=True)
+        ).count("role_granted")
+        == 2
+    )
+    assert AuditEntry.objects.filter(action="role_removed", object_id=str(person.pk)).exists()
+
+
+def test_a_coordinator_cannot_remove_their_own_coordinator_role(client):
+    cora = coordinator()
+    client.force_login(cora)
+    response = client.post(reverse("accounts:person_roles", args=[cora.pk]), {"roles": []})
+    assert response.status_code == 200
+    assert "cannot remove your own coordinator role" in response.content.decode()
+    assert type(cora).objects.get(pk=cora.pk).has_role("coordinator")
+
+
+@pytest.mark.parametrize("role", [Role.DELEGATE, Role.TRAINER, Role.REVIEWER])
+def test_only_coordinators_manage_roles(client, role):
+    person = UserFactory()
+    client.force_login(UserFactory(roles=[role]))
+    assert client.get(reverse("accounts:people")).status_code == 403
+    response = client.post(
+        reverse("accounts:person_roles", args=[person.pk]), {"roles": ["coordinator"]}
+    )
+    assert response.status_code == 403
+    assert not type(person).objects.get(pk=person.pk).has_role("coordinator")
