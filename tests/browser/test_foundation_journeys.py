@@ -49,6 +49,7 @@ def test_register_with_a_mistake_then_correct_it(browser_page, live_server, sett
 
 def test_sign_in_and_see_the_coordinator_navigation(browser_page, live_server):
     UserFactory(email="cora@example.org", roles=["coordinator"])
+    trainer = UserFactory(full_name="Tariq Trainer")
     page = browser_page
     page.goto(live_server.url + "/account/sign-in/")
     page.get_by_label("Email address").fill("cora@example.org")
@@ -57,3 +58,13 @@ def test_sign_in_and_see_the_coordinator_navigation(browser_page, live_server):
     page.goto(live_server.url + "/account/organisations/")
     assert page.get_by_role("heading", name="Organisations").is_visible()
     assert_accessible(page)
+
+    page.get_by_role("link", name="People and their roles").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Change roles of Tariq Trainer").click()
+    page.get_by_label("Trainer: takes the registers of their sessions").check()
+    page.get_by_role("button", name="Save roles").click()
+    assert "The roles of Tariq Trainer have been saved" in page.content()
+    assert_accessible(page)
+    trainer.refresh_from_db()
+    assert trainer.has_role("trainer")
