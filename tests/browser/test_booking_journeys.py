@@ -65,7 +65,7 @@ def test_delegate_books_a_place_then_cancels_it_for_free(browser_page, live_serv
 
     page.get_by_label("Line manager's email address (optional)").fill("manager@example.org")
     page.get_by_role("button", name="Confirm booking").click()
-    page.wait_for_url(re.compile(r"/training/bookings/\d+/$"))
+    page.wait_for_url(re.compile(r"/training/bookings/\d+/\?new=1$"))
     panel = page.locator(".govuk-panel--confirmation")
     assert "Booking confirmed" in panel.inner_text()
     assert "Working with families" in panel.inner_text()
@@ -125,7 +125,7 @@ def test_delegate_on_a_full_session_joins_the_waiting_list(browser_page, live_se
     assert_accessible(page)
 
     page.get_by_role("button", name="Join the waiting list").click()
-    page.wait_for_url(re.compile(r"/training/bookings/\d+/$"))
+    page.wait_for_url(re.compile(r"/training/bookings/\d+/\?new=1$"))
     panel = page.locator(".govuk-panel--confirmation")
     assert "You are on the waiting list" in panel.inner_text()
     assert "You are number 2 in the queue" in panel.inner_text()
