@@ -10,7 +10,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,7 +23,7 @@ from ..errors import BookingError
 from ..forms_register import CloseForm, CorrectionForm, RegisterForm, WalkInForm
 from ..models import Booking, Charge, Session
 from ..permissions import can_take_register
-from ..selectors import with_place_counts
+from ..selectors import register_bookings, register_counts, with_place_counts
 from ..services.registers import (
     attendance_mark,
     attendance_mark_all_attended,
@@ -63,25 +63,6 @@ def register_access(view):
         return view(request, session)
 
     return wrapped
-
-
-def register_bookings(session: Session) -> QuerySet[Booking]:
-    """Everyone with a place, walk-ins included, by name."""
-    return (
-        Booking.objects.filter(session=session, status=Booking.Status.CONFIRMED)
-        .select_related("delegate", "agency")
-        .order_by("delegate__full_name", "pk")
-    )
-
-
-def register_counts(session: Session) -> dict[str, int]:
-    """How many people have each mark, counted in the database."""
-    marks = Booking.Attendance.values
-    counts = Booking.objects.filter(session=session, status=Booking.Status.CONFIRMED).aggregate(
-        total=Count("pk"), **{mark: Count("pk", filter=Q(attendance=mark)) for mark in marks}
-    )
-    counts["marked"] = counts["total"] - counts[Booking.Attendance.UNMARKED]
-    return counts
 
 
 def _register_state(session: Session, now) -> str:
