@@ -406,6 +406,11 @@ class InvoiceLine(models.Model):
     def __str__(self):
         return f"{self.delegate_name}: {self.reason}"
 
+    @property
+    def session_key(self) -> tuple:
+        """What the invoice PDF groups its lines by: the session's date and course."""
+        return (self.session_date, self.course_title)
+
 
 class DocumentSequence(models.Model):
     """Gap-free numbering: the row is locked while a number is taken and used."""

@@ -244,6 +244,39 @@ def test_invoice_run_issues_one_numbered_invoice_per_organisation(
     assert nursery_invoice.total_pence == 4000  # half day
 
 
+def test_invoice_pdf_groups_lines_under_each_session_in_date_order(session, trainer):
+    school = AgencyFactory(name="Holland Park School")
+    earlier = SessionFactory(
+        starts_at=START - timedelta(days=7),
+        ends_at=START - timedelta(days=7) + timedelta(hours=3),
+        course__title="Neglect Awareness",
+        course__duration_hours=3,
+    )
+    earlier.trainers.add(trainer)
+    # Charges are raised for the later session first: the PDF still lists by session.
+    names = {session: ["Zara Quinn", "Adam Price"], earlier: ["Maya Patel"]}
+    for each in (session, earlier):
+        bookings = [
+            book(each, UserFactory(agency=school, full_name=name), when=START - timedelta(days=20))
+            for name in names[each]
+        ]
+        with at(START):
+            for booking in bookings:
+                attendance_mark(booking=booking, attendance="absent", actor=trainer)
+            register_close(session=each, actor=trainer)
+
+    (invoice,) = invoices_run(period_end=date(2026, 6, 30))
+
+    text = pdf_text(invoice.pdf)
+    headings = ["Neglect Awareness, 11 June 2026", "MASCP Level 3, 18 June 2026"]
+    for heading in headings:
+        assert text.count(heading) == 1, heading
+    order = [text.index(s) for s in [headings[0], "Maya Patel", headings[1], "Adam Price"]]
+    assert order == sorted(order)
+    assert text.index("Adam Price") < text.index("Zara Quinn")
+    assert "Total (3 charges)" in text
+
+
 def test_monthly_run_only_on_the_first_working_day(session, trainer):
     no_shows(session, trainer, 1, AgencyFactory())
     assert invoices_monthly_run(today=date(2026, 7, 2)) == []

@@ -81,6 +81,7 @@ def _issue(
         )
         for charge in charges
     ]
+    lines.sort(key=lambda line: (line.session_key, line.delegate_name))
     invoice.pdf = render_pdf("documents/invoice.html", {"invoice": invoice, "lines": lines})
     invoice.save()
     for line in lines:
