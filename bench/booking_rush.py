@@ -307,6 +307,40 @@ def stop(server: subprocess.Popen | None) -> None:
         server.wait()
 
 
+def cpu_seconds(*, process_group: int | None = None, command: str | None = None) -> float | None:
+    """CPU time (user + system) used so far by a process group or by processes named so.
+
+    Read from /proc, so Linux only (None elsewhere). Processes that ended are not counted:
+    gunicorn's workers and PostgreSQL's backends (connections are kept) outlive a phase.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = 0
+    for stat_path in proc.glob("[0-9]*/stat"):
+        try:
+            stat = stat_path.read_text()
+        except OSError:  # The process ended while we looked.
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # After the name: state, ppid, pgrp, ... utime is the 12th, stime the 13th.
+        if (process_group is not None and int(fields[2]) == process_group) or (
+            command is not None and name == command
+        ):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(server: subprocess.Popen) -> dict:
+    times = os.times()
+    return {
+        "gunicorn": cpu_seconds(process_group=server.pid),
+        "postgres": cpu_seconds(command="postgres"),
+        "load_generator": times.user + times.system,
+    }
+
+
 def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return 0.0
@@ -314,7 +348,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def http_rush(port: int, path: str, session_keys: list[str], args) -> dict:
+def http_rush(port: int, path: str, session_keys: list[str], args, *, cpu) -> dict:
     """Every delegate opens the page, then all of them post the form, C at a time."""
     deadline = time.monotonic() + args.timeout
     page_latencies: list[float] = []
@@ -361,11 +395,20 @@ def http_rush(port: int, path: str, session_keys: list[str], args) -> dict:
         with lock:
             outcomes[outcome] += 1
 
+    cpu_before = cpu()
     started = time.perf_counter()
     with ThreadPoolExecutor(args.concurrency) as pool:
         list(pool.map(post, pages))
     elapsed = time.perf_counter() - started
+    cpu_after = cpu()
+    posts = len(latencies)
     return {
+        "cpu_ms_per_post": {
+            name: round((cpu_after[name] - before) * 1000 / posts, 2)
+            if posts and before is not None
+            else None
+            for name, before in cpu_before.items()
+        },
         "outcomes": outcomes,
         "latencies": latencies,
         "page_latencies": page_latencies,
@@ -491,7 +534,7 @@ def main() -> None:
         wait_until_serving(server, port, log_path)
 
         log(f"{args.delegates} delegates rush {path}, {args.concurrency} at a time")
-        rush = http_rush(port, path, data["session_keys"], args)
+        rush = http_rush(port, path, data["session_keys"], args, cpu=lambda: cpu_snapshot(server))
         stop(server)
         log("the same transaction straight through psycopg")
         raw = raw_sql_rush(bench_url, data, args.concurrency, args.timeout)
@@ -524,6 +567,7 @@ def main() -> None:
             "unaccounted": booked - counts["confirmed"] - counts["waitlisted"],
             "raw_sql_overbooked": max(0, raw_counts["confirmed"] - CAPACITY),
             "raw_sql_not_run": raw["outcomes"]["out_of_time"],
+            "cpu_ms_per_post": rush["cpu_ms_per_post"],
             "http_elapsed_s": round(rush["elapsed"], 2),
             "raw_sql_elapsed_s": round(raw["elapsed"], 2),
         }

@@ -1,3 +1,4 @@
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -206,6 +207,40 @@ def test_booking_twice_is_refused(client, delegate):
     # Asking for the booking page again goes to the booking the delegate already has.
     again = client.get(reverse("training:book", args=[session.pk]))
     assert again.url == Booking.objects.get().get_absolute_url()
+
+
+def test_booking_a_session_that_does_not_exist_is_not_found(client, delegate):
+    response = book(client, Session(pk=987654))
+    assert response.status_code == 404
+    assert not Booking.objects.exists()
+
+
+def test_booking_runs_a_fixed_number_of_queries(client, delegate):
+    """The booking rush's path: sign-in, the terms, then the locked transaction."""
+    session = full_day_session(capacity=2)
+    BookingFactory(session=session)
+    with CaptureQueriesContext(connection) as captured:
+        response = book(client, session)
+    assert response.status_code == 302
+    tables = {"SELECT": [], "INSERT": []}
+    for query in captured:
+        verb = query["sql"].split()[0]
+        if verb in tables:
+            tables[verb].append(re.search(r'(?:FROM|INTO) "(\w+)"', query["sql"])[1])
+    # Sign-in (session, user), the terms in force, the locked session, the places taken.
+    assert tables["SELECT"] == [
+        "django_session",
+        "accounts_user",
+        "training_terms",
+        "training_session",
+        "training_booking",
+    ]
+    assert tables["INSERT"] == [
+        "training_booking",
+        "audit_auditentry",
+        "notifications_outboxmessage",
+    ]
+    assert len(captured) == 10  # With the transaction's start and end.
 
 
 def test_an_unconfirmed_email_address_must_be_confirmed_first(client):

@@ -22,8 +22,14 @@ BOOKING_ICS = "training.calendar.booking_ics"
 
 
 def session_lock(session_id: int) -> Session:
-    """Lock the session row for the rest of the transaction."""
-    return Session.objects.select_for_update().select_related("course").get(pk=session_id)
+    """Lock the session row for the rest of the transaction.
+
+    Only the session's row: its course is read alongside but not locked, so bookings on
+    other sessions of the same course do not queue behind this one.
+    """
+    return (
+        Session.objects.select_for_update(of=("self",)).select_related("course").get(pk=session_id)
+    )
 
 
 def _confirmed_count(session: Session) -> int:
@@ -76,8 +82,10 @@ def booking_create(
 ) -> Booking:
     """Book a place, or a place on the waiting list when the session is full.
 
-    One active booking per delegate per session; the booking is judged by the terms
-    in force now and charged to the delegate's current organisation.
+    One active booking per delegate per session (the database's unique constraint is
+    the check); the booking is judged by the terms in force now and charged to the
+    delegate's current organisation. Only session.pk is read: the session is loaded
+    under its lock.
     """
     if actor.pk == delegate.pk and not delegate.is_verified:
         raise BookingError("Confirm your email address before you book")
@@ -89,18 +97,14 @@ def booking_create(
     with transaction.atomic():
         session = session_lock(session.pk)
         check_session_bookable(session)
-        if Booking.objects.filter(
-            session=session, delegate=delegate, status__in=Booking.ACTIVE
-        ).exists():
-            raise BookingError(f"{delegate.full_name} already has a place on this session")
         status = (
             Booking.Status.CONFIRMED
             if _confirmed_count(session) < session.capacity
             else Booking.Status.WAITLISTED
         )
         try:
-            # No savepoint needed: under the session lock no one else can insert for this
-            # session, so the constraint only fires if a rule above is broken.
+            # No query first to look for a second active booking: the unique constraint
+            # refuses one, and the whole transaction is rolled back, so nothing is written.
             booking = Booking.objects.create(
                 session=session,
                 delegate=delegate,

@@ -120,7 +120,7 @@ def invoice_issue_for_agency(
         )
         DocumentSequence.objects.select_for_update().get(name=name)
         charges = list(
-            Charge.objects.select_for_update()
+            Charge.objects.select_for_update(of=("self",))
             .filter(
                 agency=agency,
                 status=Charge.Status.PENDING,
@@ -184,7 +184,7 @@ def credit_note_issue(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
         if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.ISSUED:
             raise BookingError("Only an unpaid issued invoice can be credited")
         charges = list(
-            Charge.objects.select_for_update()
+            Charge.objects.select_for_update(of=("self",))
             .filter(invoice=invoice)
             .select_related("booking__delegate", "booking__session__course")
         )

@@ -70,7 +70,11 @@ def attendance_mark(
         raise BookingError("Choose attended, partial, absent or turned away")
     with transaction.atomic():
         session = session_lock(booking.session_id)
-        booking = Booking.objects.select_for_update().select_related("delegate").get(pk=booking.pk)
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("delegate")
+            .get(pk=booking.pk)
+        )
         booking.session = session
         if booking.status != Booking.Status.CONFIRMED:
             raise BookingError("Only people with a place are on the register")
@@ -89,7 +93,7 @@ def attendance_mark_all_attended(*, session: Session, actor: User) -> int:
             raise BookingError("The register is closed")
         _check_open(session, actor=actor, reason="")
         unmarked = list(
-            Booking.objects.select_for_update()
+            Booking.objects.select_for_update(of=("self",))
             .filter(
                 session=session,
                 status=Booking.Status.CONFIRMED,
@@ -170,7 +174,7 @@ def register_close(*, session: Session, actor: User) -> Session:
             raise BookingError("The register is already closed")
         _check_open(session, actor=actor, reason="")
         bookings = list(
-            Booking.objects.select_for_update()
+            Booking.objects.select_for_update(of=("self",))
             .filter(session=session, status=Booking.Status.CONFIRMED)
             .select_related("delegate", "agency", "terms")
         )

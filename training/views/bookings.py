@@ -52,22 +52,23 @@ def book(request, pk):
         request.POST if request.method == "POST" else None,
         initial={"line_manager_email": user.line_manager_email, "access_needs": user.access_needs},
     )
-    if request.method == "POST":
-        # The hot path of a booking rush: no display queries before the service runs.
-        session = get_object_or_404(Session, pk=pk)
-        if form.is_valid():
-            try:
-                booking = booking_create(
-                    session=session,
-                    delegate=user,
-                    actor=user,
-                    line_manager_email=form.cleaned_data["line_manager_email"],
-                    access_needs=form.cleaned_data["access_needs"],
-                )
-            except BookingError as error:
-                form.add_error(None, str(error))
-            else:
-                return redirect(f"{booking.get_absolute_url()}?{JUST_BOOKED}=1")
+    if request.method == "POST" and form.is_valid():
+        # The hot path of a booking rush: no queries before the service, which loads the
+        # session under its lock (and finds it missing, for a 404).
+        try:
+            booking = booking_create(
+                session=Session(pk=pk),
+                delegate=user,
+                actor=user,
+                line_manager_email=form.cleaned_data["line_manager_email"],
+                access_needs=form.cleaned_data["access_needs"],
+            )
+        except Session.DoesNotExist as error:
+            raise Http404 from error
+        except BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect(f"{booking.get_absolute_url()}?{JUST_BOOKED}=1")
     try:
         session = session_with_counts(pk)
     except Session.DoesNotExist as error:
