@@ -1,6 +1,8 @@
 """Writing messages to the outbox and delivering them exactly once."""
 
 import logging
+import threading
+import time
 from collections.abc import Iterable
 
 from django.apps import apps
@@ -18,12 +20,29 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
+# A rush of bookings would queue one delivery task per message. Instead the first message
+# in a window queues a task that runs when the window ends, and the messages committed
+# meanwhile need no task of their own: they are in the outbox before that task looks.
+KICK_WINDOW_S = 1.0
+_kick_lock = threading.Lock()
+_kick_covers_until = 0.0  # time.monotonic() before which a queued task is still to run
+
+
 def _kick_delivery() -> None:
+    global _kick_covers_until
     from .tasks import outbox_deliver_pending
 
+    eager = outbox_deliver_pending.app.conf.task_always_eager  # Runs at once: no window.
+    now = time.monotonic()
+    with _kick_lock:
+        if not eager and now < _kick_covers_until:
+            return
+        _kick_covers_until = now + KICK_WINDOW_S
     try:
-        outbox_deliver_pending.delay()
+        outbox_deliver_pending.apply_async(countdown=0 if eager else KICK_WINDOW_S)
     except Exception:  # A broker outage delays mail; the periodic sweep sends it later.
+        with _kick_lock:
+            _kick_covers_until = 0.0
         logger.warning("Could not queue outbox delivery; the sweep will send it", exc_info=True)
 
 

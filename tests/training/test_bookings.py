@@ -269,10 +269,10 @@ def test_terms_version_in_force_when_booked_is_kept():
 def test_outbox_delivers_once_even_when_broker_is_down_at_booking_time(monkeypatch):
     from notifications import tasks
 
-    def broker_down():
+    def broker_down(**options):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(tasks.outbox_deliver_pending, "delay", broker_down)
+    monkeypatch.setattr(tasks.outbox_deliver_pending, "apply_async", broker_down)
     session = SessionFactory()
     with pytest.MonkeyPatch.context():
         booking = book(session)
