@@ -49,5 +49,6 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
 
 USER coursebook
 EXPOSE 8000
-# Workers: set WEB_CONCURRENCY (gunicorn reads it); the default is 1.
+# Workers: set WEB_CONCURRENCY (gunicorn reads it) to the number of cores; the default is 1.
+# Booking is CPU-bound, so single-threaded workers, one a core, serve most (bench/README.md).
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

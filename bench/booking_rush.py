@@ -69,9 +69,16 @@ def parse_args() -> argparse.Namespace:
         help="seconds each phase may take (opening the pages, the rush, the raw rush); "
         "nothing more is sent after it (default 120)",
     )
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    # One single-threaded worker a core: the booking path is CPU-bound, and threads
+    # sharing a worker's interpreter lock cost more than they overlap (bench/README.md).
     parser.add_argument(
-        "--threads", type=int, default=8, help="threads per gunicorn worker (default 8)"
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="gunicorn workers (default: cores)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (default 1)"
     )
     args = parser.parse_args()
     for name, (low, high) in LIMITS.items():
