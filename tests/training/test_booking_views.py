@@ -19,6 +19,7 @@ from tests.factories import (
 )
 from training.models import Booking, Session
 from training.services.bookings import booking_create, waitlist_position
+from training.services.terms import terms_create, terms_in_force
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -52,6 +53,9 @@ def full_day_session(**kwargs):
 
 
 def book(client, session, **data):
+    """Post the booking form as the page gives it: with the version of the terms shown."""
+    if "terms_version" not in data:
+        data["terms_version"] = terms_in_force().pk
     return client.post(reverse("training:book", args=[session.pk]), data)
 
 
@@ -209,6 +213,35 @@ def test_booking_twice_is_refused(client, delegate):
     assert again.url == Booking.objects.get().get_absolute_url()
 
 
+def test_terms_that_changed_since_the_page_was_opened_are_shown_again(client, delegate):
+    session = full_day_session()
+    page = text(client.get(reverse("training:book", args=[session.pk])))
+    shown = terms_in_force()
+    assert f'name="terms_version" value="{shown.pk}"' in page
+    assert "£80" in page
+    new_terms = terms_create(
+        actor=coordinator(), late_cancellation_full_day_pence=12000, notice_working_days=5
+    )
+
+    response = book(client, session, terms_version=shown.pk)
+    assert response.status_code == 200
+    page = text(response)
+    assert "The terms and conditions have changed since the page was opened" in page
+    assert "£120" in page  # The terms now in force, to read again.
+    assert f'name="terms_version" value="{new_terms.pk}"' in page
+    assert not Booking.objects.exists()
+
+    book(client, session, terms_version=new_terms.pk)
+    assert Booking.objects.get().terms == new_terms
+
+
+def test_a_booking_form_without_the_terms_shown_books_nothing(client, delegate):
+    session = full_day_session()
+    response = client.post(reverse("training:book", args=[session.pk]), {})
+    assert "The terms and conditions have changed" in text(response)
+    assert not Booking.objects.exists()
+
+
 def test_booking_a_session_that_does_not_exist_is_not_found(client, delegate):
     response = book(client, Session(pk=987654))
     assert response.status_code == 404
@@ -219,8 +252,9 @@ def test_booking_runs_a_fixed_number_of_queries(client, delegate):
     """The booking rush's path: sign-in, the terms, then the locked transaction."""
     session = full_day_session(capacity=2)
     BookingFactory(session=session)
+    shown = terms_in_force().pk
     with CaptureQueriesContext(connection) as captured:
-        response = book(client, session)
+        response = book(client, session, terms_version=shown)
     assert response.status_code == 302
     tables = {"SELECT": [], "INSERT": []}
     for query in captured:

@@ -79,13 +79,16 @@ def booking_create(
     actor: User,
     line_manager_email: str | None = None,
     access_needs: str | None = None,
+    terms_shown_id: int | None = None,
 ) -> Booking:
     """Book a place, or a place on the waiting list when the session is full.
 
     One active booking per delegate per session (the database's unique constraint is
     the check); the booking is judged by the terms in force now and charged to the
-    delegate's current organisation. Only session.pk is read: the session is loaded
-    under its lock.
+    delegate's current organisation. A delegate who books from a page showing the terms
+    passes the version shown (terms_shown_id): if another has come into force since, the
+    booking is refused so that nobody is held to terms they were not shown. Only
+    session.pk is read: the session is loaded under its lock.
     """
     if actor.pk == delegate.pk and not delegate.is_verified:
         raise BookingError("Confirm your email address before you book")
@@ -94,6 +97,11 @@ def booking_create(
     # Everything that needs no lock is done first: the session row stays locked only
     # for the count, the inserts and the commit.
     terms = terms_in_force()
+    if terms_shown_id is not None and terms_shown_id != terms.pk:
+        raise BookingError(
+            "The terms and conditions have changed since the page was opened. "
+            "Read them again, then confirm your booking."
+        )
     with transaction.atomic():
         session = session_lock(session.pk)
         check_session_bookable(session)

@@ -55,6 +55,7 @@ def book(request, pk):
     if request.method == "POST" and form.is_valid():
         # The hot path of a booking rush: no queries before the service, which loads the
         # session under its lock (and finds it missing, for a 404).
+        shown = request.POST.get("terms_version", "")
         try:
             booking = booking_create(
                 session=Session(pk=pk),
@@ -62,6 +63,7 @@ def book(request, pk):
                 actor=user,
                 line_manager_email=form.cleaned_data["line_manager_email"],
                 access_needs=form.cleaned_data["access_needs"],
+                terms_shown_id=int(shown) if shown.isdigit() else 0,
             )
         except Session.DoesNotExist as error:
             raise Http404 from error
