@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import chromium_path
 
@@ -37,6 +38,10 @@ def browser_page(live_server, monkeypatch):
         finally:
             context.close()
             browser.close()
+            # The ORM calls made between page actions ran on a connection of their own
+            # (Playwright's loop gives them another context): close it, or it outlives
+            # the test and holds the test database open at teardown.
+            connections.close_all()
 
 
 def axe_violations(page) -> list[dict]:
