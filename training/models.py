@@ -305,6 +305,9 @@ class Charge(models.Model):
         PENDING = "pending", "Pending"
         INVOICED = "invoiced", "Invoiced"
         WAIVED = "waived", "Waived"
+        # Not owed after all (a corrected register, a credited invoice); owed again if a
+        # later correction says so, unlike a waiver, which is a coordinator's decision.
+        WITHDRAWN = "withdrawn", "Withdrawn (not owed)"
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="charges")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="charges")

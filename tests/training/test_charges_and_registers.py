@@ -18,7 +18,7 @@ from training.services.certificates import (
     certificate_issue,
     certificate_unavailable_reason,
 )
-from training.services.charges import charges_waive
+from training.services.charges import charge_needs_credit_note, charges_waive
 from training.services.invoices import (
     credit_note_issue,
     invoice_mark_paid,
@@ -31,6 +31,7 @@ from training.services.registers import (
     register_close,
     walk_in_add,
 )
+from training.services.terms import terms_create
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -153,10 +154,59 @@ def test_closed_register_is_corrected_only_by_a_coordinator_with_a_reason(sessio
         booking=booking, attendance="attended", actor=coordinator, reason="Signed the sheet"
     )
     charge = Charge.objects.get()
-    assert charge.status == Charge.Status.WAIVED
+    assert charge.status == Charge.Status.WITHDRAWN
     assert "Signed the sheet" in charge.waive_reason
     entry = AuditEntry.objects.get(action="attendance_corrected")
     assert entry.data == {"from": "absent", "to": "attended", "reason": "Signed the sheet"}
+
+
+def test_a_correction_corrected_back_charges_again(session, trainer):
+    booking = book(session)
+    with at(START):
+        attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+    coordinator = UserFactory(roles=["coordinator"])
+    attendance_mark(booking=booking, attendance="attended", actor=coordinator, reason="Misread")
+    assert Charge.objects.get().status == Charge.Status.WITHDRAWN
+
+    attendance_mark(booking=booking, attendance="turned_away", actor=coordinator, reason="Late")
+    charge = Charge.objects.get()
+    assert (charge.status, charge.kind, charge.amount_pence) == ("pending", "turned_away", 8000)
+    assert charge.waive_reason == ""
+    assert AuditEntry.objects.filter(action="charge_reinstated", object_id=str(charge.pk)).exists()
+
+
+def test_a_waiver_stands_whatever_the_register_says_later(session, trainer):
+    booking = book(session)
+    with at(START):
+        attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+    coordinator = UserFactory(roles=["coordinator"])
+    charges_waive(charges=Charge.objects.all(), actor=coordinator, reason="Family emergency")
+    attendance_mark(booking=booking, attendance="turned_away", actor=coordinator, reason="Late")
+    charge = Charge.objects.get()
+    assert (charge.status, charge.kind, charge.waive_reason) == (
+        "waived",
+        "no_show",
+        "Family emergency",
+    )
+
+
+def test_terms_that_charge_nothing_raise_no_charge(session, trainer):
+    coordinator = UserFactory(roles=["coordinator"])
+    with at(START - timedelta(days=25)):
+        terms_create(
+            actor=coordinator, non_attendance_full_day_pence=0, late_cancellation_full_day_pence=0
+        )
+    absent, late = book(session), book(session)
+    with at(START - timedelta(days=1)):
+        booking_cancel(booking=late, actor=late.delegate)
+    with at(START):
+        attendance_mark(booking=absent, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+    late.refresh_from_db()
+    assert late.cancelled_late
+    assert not Charge.objects.exists()
 
 
 def test_walk_in_is_recorded_as_an_attended_booking(session, trainer):
@@ -299,9 +349,32 @@ def test_credit_note_cancels_an_invoice_without_changing_it(session, trainer):
     assert note.total_pence == -8000
     assert note.number.startswith("LSCB-CN-")
     assert "-£80.00" in pdf_text(note.pdf)
-    assert Charge.objects.get().status == Charge.Status.WAIVED
     with pytest.raises(BookingError):
         invoice_mark_paid(invoice=invoice, actor=coordinator)
+
+
+def test_a_credit_note_sends_charges_still_owed_to_the_next_invoice(session, trainer):
+    agency = AgencyFactory()
+    wrong, right = no_shows(session, trainer, 2, agency)
+    invoice = invoices_run(period_end=date(2026, 6, 30))[0]
+    coordinator = UserFactory(roles=["coordinator"])
+    # The register was wrong for one delegate: corrected, the invoiced charge cannot change.
+    attendance_mark(booking=wrong, attendance="attended", actor=coordinator, reason="Was there")
+    wrong.refresh_from_db()
+    right.refresh_from_db()
+    assert charge_needs_credit_note(wrong).invoice == invoice
+    assert charge_needs_credit_note(right) is None
+
+    note = credit_note_issue(invoice=invoice, actor=coordinator, reason="Register was wrong")
+
+    assert charge_needs_credit_note(wrong) is None
+    statuses = dict(Charge.objects.values_list("booking", "status"))
+    assert statuses == {wrong.pk: "withdrawn", right.pk: "pending"}
+    assert AuditEntry.objects.filter(action="charge_credited").count() == 2
+    assert AuditEntry.objects.filter(action="charge_withdrawn").count() == 1
+    again = invoices_run(period_end=date(2026, 6, 30))
+    assert [i.total_pence for i in again] == [8000]
+    assert again[0].number != invoice.number and note.total_pence == -16000
 
 
 def test_certificate_needs_attendance_and_evaluation(session, trainer, settings):

@@ -164,6 +164,7 @@ def test_charges_filter_by_organisation_status_and_period(coordinator_client):
         "pending_pence": 20000,
         "invoiced_pence": 0,
         "waived_pence": 8000,
+        "withdrawn_pence": 0,
     }
     assert "£280.00" in response.content.decode()
 
@@ -449,7 +450,9 @@ def test_crediting_an_invoice_asks_for_a_reason_then_voids_it(coordinator_client
     issued.refresh_from_db()
     assert issued.status == Invoice.Status.VOID
     assert note.total_pence == -12000
-    assert set(Charge.objects.values_list("status", flat=True)) == {"waived"}
+    # Still owed under the register: they go on the next invoice.
+    assert set(Charge.objects.values_list("status", flat=True)) == {"pending"}
+    assert set(Charge.objects.values_list("invoice", flat=True)) == {None}
     assert "Sessions cancelled by us" in pdf_text(bytes(note.pdf))
     # A void invoice cannot be credited again.
     response = coordinator_client.post(url, {"reason": "Again"}, follow=True)

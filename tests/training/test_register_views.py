@@ -23,6 +23,7 @@ from tests.factories import (
     coordinator,
 )
 from training.models import Booking, Charge, Session
+from training.services.invoices import invoices_run
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -381,6 +382,25 @@ def test_a_coordinator_corrects_a_mark_giving_a_reason(client, session, trainer)
     assert entry.actor == boss
     assert entry.data == {"from": "absent", "to": "attended", "reason": "Signed the sheet"}
     assert not Charge.objects.filter(booking=booking, status=Charge.Status.PENDING).exists()
+
+
+def test_correcting_an_invoiced_charge_says_a_credit_note_is_needed(client, session, trainer):
+    booking = booked(session)[0]
+    with at(DURING):
+        signed_in(client, trainer).post(url("register", session), {f"mark_{booking.pk}": "absent"})
+        client.post(url("register_close", session))
+    (invoice,) = invoices_run(period_end=START.date())
+    signed_in(client, coordinator())
+    correct = reverse("training:register_correct", args=[booking.pk])
+    with at(START + timedelta(days=3)):
+        response = client.post(
+            correct, {"attendance": "attended", "reason": "Signed the sheet"}, follow=True
+        )
+    assert messages_of(response)[-1] == (
+        f"{booking.delegate.full_name}'s mark is now “Attended”. The charge is on invoice "
+        f"{invoice.number}, which cannot change: credit that invoice to correct it."
+    )
+    assert Charge.objects.get(booking=booking).status == Charge.Status.INVOICED
 
 
 # Sign-in sheet and attendance list -------------------------------------------------------

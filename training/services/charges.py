@@ -17,6 +17,7 @@ from notifications.services import outbox_enqueue
 
 from ..errors import BookingError
 from ..models import Booking, Charge
+from ..templatetags.money import pounds
 
 NON_ATTENDANCE = {
     Booking.Attendance.ABSENT: Charge.Kind.NO_SHOW,
@@ -26,7 +27,14 @@ ATTENDED = {Booking.Attendance.ATTENDED, Booking.Attendance.PARTIAL}
 
 
 def charge_due(booking: Booking) -> tuple[str, int] | None:
-    """The charge a booking's state calls for, as (kind, pence), or None."""
+    """The charge a booking's state calls for, as (kind, pence), or None.
+
+    A version of the terms may set an amount to nothing: then nothing is owed."""
+    due = _due_under_terms(booking)
+    return due if due is not None and due[1] > 0 else None
+
+
+def _due_under_terms(booking: Booking) -> tuple[str, int] | None:
     course = booking.session.course
     terms = booking.terms
     pays = booking.agency.pays_for_places
@@ -61,7 +69,7 @@ def _notify_non_attendance(charge: Charge) -> None:
             "course": booking.session.course,
             "delegate": booking.delegate,
             "charge": charge,
-            "amount": f"£{charge.amount_pence / 100:.2f}",
+            "amount": pounds(charge.amount_pence),
         },
         dedupe_key=f"non-attendance-{charge.pk}",
     )
@@ -69,10 +77,15 @@ def _notify_non_attendance(charge: Charge) -> None:
 
 def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Charge | None:
     """Make the booking's charge match what its state calls for; call inside the
-    transaction that changed the booking. Never touches an invoiced or waived charge
-    except to say, for an invoiced one, that a credit note is needed (returned as is)."""
+    transaction that changed the booking.
+
+    A pending charge no longer owed is withdrawn, and a withdrawn one owed again is
+    reinstated. A waived charge stays waived (a coordinator decided), and an invoiced one
+    is returned as it is: correcting it takes a credit note (charge_needs_credit_note).
+    """
     due = charge_due(booking)
-    charge = Charge.objects.filter(booking=booking).first()
+    # Locked, so that an invoice run cannot take the charge while it is being changed.
+    charge = Charge.objects.select_for_update().filter(booking=booking).first()
     if charge is None:
         if due is None:
             return None
@@ -84,7 +97,7 @@ def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Ch
             actor=actor,
             action="charge_raised",
             obj=charge,
-            summary=f"{charge.get_kind_display()} £{pence / 100:.2f} to {booking.agency}",
+            summary=f"{charge.get_kind_display()} {pounds(pence)} to {booking.agency}",
             data={"booking": booking.pk, "kind": kind, "pence": pence},
         )
         if kind in (Charge.Kind.NO_SHOW, Charge.Kind.TURNED_AWAY) or (
@@ -92,10 +105,37 @@ def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Ch
         ):
             _notify_non_attendance(charge)
         return charge
+    if charge.status == Charge.Status.WITHDRAWN and due is not None:
+        charge.kind, charge.amount_pence = due
+        charge.status = Charge.Status.PENDING
+        charge.waived_at, charge.waived_by, charge.waive_reason = None, None, ""
+        charge.save(
+            update_fields=[
+                "kind",
+                "amount_pence",
+                "status",
+                "waived_at",
+                "waived_by",
+                "waive_reason",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="charge_reinstated",
+            obj=charge,
+            summary=f"Owed again: {charge.get_kind_display()} {pounds(charge.amount_pence)}"
+            + (f": {reason}" if reason else ""),
+        )
+        return charge
     if charge.status != Charge.Status.PENDING:
         return charge
     if due is None:
-        _waive(charge, actor=actor, reason=reason or "No longer owed: attendance corrected")
+        _set_aside(
+            charge,
+            status=Charge.Status.WITHDRAWN,
+            actor=actor,
+            reason=reason or "No longer owed: attendance corrected",
+        )
     elif (charge.kind, charge.amount_pence) != due:
         charge.kind, charge.amount_pence = due
         charge.save(update_fields=["kind", "amount_pence"])
@@ -103,22 +143,36 @@ def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Ch
             actor=actor,
             action="charge_changed",
             obj=charge,
-            summary=f"Now {charge.get_kind_display()} £{charge.amount_pence / 100:.2f}",
+            summary=f"Now {charge.get_kind_display()} {pounds(charge.amount_pence)}",
         )
     return charge
 
 
-def _waive(charge: Charge, *, actor: User | None, reason: str) -> None:
-    charge.status = Charge.Status.WAIVED
+def charge_needs_credit_note(booking: Booking) -> Charge | None:
+    """The booking's invoiced charge, if the booking's state no longer calls for it as
+    invoiced: only a credit note can correct it."""
+    charge = (
+        Charge.objects.filter(booking=booking, status=Charge.Status.INVOICED)
+        .select_related("invoice")
+        .first()
+    )
+    if charge is None or charge_due(booking) == (charge.kind, charge.amount_pence):
+        return None
+    return charge
+
+
+def _set_aside(charge: Charge, *, status: str, actor: User | None, reason: str) -> None:
+    charge.status = status
     charge.waived_at = timezone.now()
     charge.waived_by = actor
     charge.waive_reason = reason[:300]
     charge.save(update_fields=["status", "waived_at", "waived_by", "waive_reason"])
+    verb = "Waived" if status == Charge.Status.WAIVED else "Withdrawn"
     audit_record(
         actor=actor,
-        action="charge_waived",
+        action=f"charge_{status}",
         obj=charge,
-        summary=f"Waived £{charge.amount_pence / 100:.2f}: {reason}"[:300],
+        summary=f"{verb} {pounds(charge.amount_pence)}: {reason}"[:300],
     )
 
 
@@ -138,5 +192,5 @@ def charges_waive(*, charges: Iterable[Charge], actor: User, reason: str) -> int
                 "Only pending charges can be waived; an invoiced charge needs a credit note"
             )
         for charge in locked:
-            _waive(charge, actor=actor, reason=reason)
+            _set_aside(charge, status=Charge.Status.WAIVED, actor=actor, reason=reason)
     return len(locked)

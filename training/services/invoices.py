@@ -18,7 +18,9 @@ from notifications.services import outbox_enqueue
 from ..documents import render_pdf
 from ..errors import BookingError
 from ..models import Charge, DocumentSequence, Invoice, InvoiceLine
+from ..templatetags.money import pounds
 from ..working_days import first_working_day_of_month
+from .charges import charge_sync
 
 SEQUENCES = {
     Invoice.Kind.INVOICE: ("invoice", "COURSEBOOK_INVOICE_PREFIX"),
@@ -91,7 +93,7 @@ def _issue(
         actor=actor,
         action="invoice_issued" if kind == Invoice.Kind.INVOICE else "credit_note_issued",
         obj=invoice,
-        summary=f"{invoice.number} to {agency}: £{invoice.total_pence / 100:.2f}",
+        summary=f"{invoice.number} to {agency}: {pounds(invoice.total_pence)}",
         data={"charges": [charge.pk for charge in charges]},
     )
     if invoice.invoice_contact_email:
@@ -175,7 +177,10 @@ def invoices_monthly_run(*, today: date | None = None) -> list[Invoice]:
 
 
 def credit_note_issue(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
-    """Cancel an issued invoice in full with a credit note; its charges are waived."""
+    """Cancel an issued invoice in full with a credit note. Each of its charges is judged
+    again under its booking's terms: still owed, it goes back to pending for the next
+    invoice (with any corrected amount); no longer owed, it is withdrawn. A coordinator
+    who means to write a charge off waives it afterwards, with a reason."""
     reason = reason.strip()
     if not reason:
         raise BookingError("Give a reason for the credit note")
@@ -186,7 +191,12 @@ def credit_note_issue(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
         charges = list(
             Charge.objects.select_for_update(of=("self",))
             .filter(invoice=invoice)
-            .select_related("booking__delegate", "booking__session__course")
+            .select_related(
+                "booking__delegate",
+                "booking__session__course",
+                "booking__agency",
+                "booking__terms",
+            )
         )
         note = _issue(
             kind=Invoice.Kind.CREDIT_NOTE,
@@ -201,13 +211,19 @@ def credit_note_issue(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
         )
         invoice.status = Invoice.Status.VOID
         invoice.save(update_fields=["status"])
-        now = timezone.now()
-        Charge.objects.filter(pk__in=[c.pk for c in charges]).update(
-            status=Charge.Status.WAIVED,
-            waived_at=now,
-            waived_by=actor,
-            waive_reason=f"Credited by {note.number}: {reason}"[:300],
-        )
+        for charge in charges:
+            charge.status = Charge.Status.PENDING
+            charge.invoice = None
+            charge.save(update_fields=["status", "invoice"])
+            audit_record(
+                actor=actor,
+                action="charge_credited",
+                obj=charge,
+                summary=f"Credited by {note.number}: {reason}"[:300],
+            )
+            charge_sync(
+                booking=charge.booking, actor=actor, reason=f"Credited by {note.number}: {reason}"
+            )
     return note
 
 

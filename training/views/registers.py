@@ -24,6 +24,7 @@ from ..forms_register import CloseForm, CorrectionForm, RegisterForm, WalkInForm
 from ..models import Booking, Charge, Session
 from ..permissions import can_take_register
 from ..selectors import register_bookings, register_counts, with_place_counts
+from ..services.charges import charge_needs_credit_note
 from ..services.registers import (
     attendance_mark,
     attendance_mark_all_attended,
@@ -290,11 +291,18 @@ def register_correct(request, pk):
             form.add_error(None, str(error))
         else:
             booking.refresh_from_db(fields=["attendance"])
-            messages.success(
-                request,
-                f"{booking.delegate.full_name}'s mark is now "
-                f"“{booking.get_attendance_display()}”. Any charge has been updated.",
+            done = (
+                f"{booking.delegate.full_name}'s mark is now “{booking.get_attendance_display()}”."
             )
+            invoiced = charge_needs_credit_note(booking)
+            if invoiced is None:
+                messages.success(request, f"{done} Any charge not yet invoiced has been updated.")
+            else:
+                messages.warning(
+                    request,
+                    f"{done} The charge is on invoice {invoiced.invoice.number}, which cannot "
+                    "change: credit that invoice to correct it.",
+                )
             return redirect("training:register", session.pk)
     return render(
         request,
