@@ -17,7 +17,7 @@ from tests.factories import (
     UserFactory,
     coordinator,
 )
-from training.models import Booking, Session
+from training.models import Booking, Charge, Session
 from training.services.bookings import booking_create, waitlist_position
 from training.services.terms import terms_create, terms_in_force
 
@@ -331,11 +331,32 @@ def test_cancelling_late_states_the_charge_first(client, delegate):
         client.force_login(delegate, backend=BACKEND)
         page = text(client.get(url))
         assert f"This is a late cancellation. {delegate.agency.name} will be charged £80." in page
-        response = client.post(url, {})
+        assert 'name="late_shown" value="1"' in page
+        response = client.post(url, {"late_shown": "1"})
         booking.refresh_from_db()
         assert booking.cancelled_late
         assert booking.status == Booking.Status.CANCELLED
         assert f"{delegate.agency.name} will be charged £80." in text(client.get(response.url))
+
+
+def test_a_page_opened_while_cancelling_was_free_cancels_nothing_once_it_is_late(client, delegate):
+    session = full_day_session()
+    booking = booking_create(session=session, delegate=delegate, actor=delegate)
+    url = reverse("training:booking_cancel", args=[booking.pk])
+    with time_machine.travel(datetime(2032, 1, 30, 9, 29, tzinfo=LONDON), tick=False):
+        client.force_login(delegate, backend=BACKEND)
+        page = text(client.get(url))
+    assert 'name="late_shown" value="0"' in page
+    # Confirmed two minutes later, after the deadline: the page is shown again, with the charge.
+    with time_machine.travel(datetime(2032, 1, 30, 9, 31, tzinfo=LONDON), tick=False):
+        response = client.post(url, {"late_shown": "0"})
+    assert response.status_code == 200
+    page = text(response)
+    assert "What cancelling costs has changed since the page was opened" in page
+    assert f"{delegate.agency.name} will be charged £80." in page
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    assert not Charge.objects.exists()
 
 
 def test_one_minute_before_the_deadline_cancelling_is_still_free(client, delegate):

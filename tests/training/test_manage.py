@@ -429,7 +429,9 @@ def test_cancelling_on_behalf_states_the_late_charge_and_is_audited(coordinator_
         booking.refresh_from_db()
         assert booking.status == Booking.Status.CONFIRMED
 
-        response = coordinator_client.post(url, {"reason": "Manager phoned: off sick"})
+        response = coordinator_client.post(
+            url, {"reason": "Manager phoned: off sick", "late_shown": "1"}
+        )
     assert response.status_code == 302
     booking.refresh_from_db()
     waiting.refresh_from_db()

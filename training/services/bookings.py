@@ -200,11 +200,16 @@ def waitlist_promote(*, session: Session) -> list[Booking]:
     return promoted
 
 
-def booking_cancel(*, booking: Booking, actor: User, reason: str = "") -> Booking:
+def booking_cancel(
+    *, booking: Booking, actor: User, reason: str = "", late_shown: bool | None = None
+) -> Booking:
     """Cancel a booking or a waiting-list place before the session starts.
 
     A confirmed place cancelled inside the notice period is recorded as late (the
     charges service raises what it costs); the freed place goes to the waiting list.
+    From a page that stated the cost, late_shown is what it stated: if the notice period
+    has ended (or a promotion's grace has) since, nothing is cancelled, so that nobody is
+    charged without having been told.
     """
     with transaction.atomic():
         session = session_lock(booking.session_id)
@@ -220,6 +225,11 @@ def booking_cancel(*, booking: Booking, actor: User, reason: str = "") -> Bookin
             raise BookingError("The session has started: it can no longer be cancelled")
         was_confirmed = booking.status == Booking.Status.CONFIRMED
         booking.cancelled_late = cancellation_would_be_late(booking=booking)
+        if late_shown is not None and booking.cancelled_late != late_shown:
+            raise BookingError(
+                "What cancelling costs has changed since the page was opened. "
+                "Check it again, then confirm."
+            )
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = timezone.now()
         booking.cancelled_by = actor

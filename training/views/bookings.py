@@ -131,7 +131,10 @@ def booking_cancel_view(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             cancelled = booking_cancel(
-                booking=booking, actor=request.user, reason=form.cleaned_data["reason"]
+                booking=booking,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                late_shown=request.POST.get("late_shown") == "1",
             )
         except BookingError as error:
             form.add_error(None, str(error))
