@@ -22,6 +22,10 @@ class SessionAdmin(admin.ModelAdmin):
     list_filter = ["status", "course__programme"]
     date_hierarchy = "starts_at"
     raw_id_fields = ["trainers"]
+    # Capacity and status change who holds a place: only the services, with the session
+    # locked, the waiting list promoted, people told and the audit trail written, change
+    # them (Training → Manage sessions).
+    readonly_fields = ["capacity", "status", "register_closed_at"]
 
 
 admin.site.register(Venue)

@@ -266,18 +266,27 @@ def test_terms_version_in_force_when_booked_is_kept():
     assert late_cancellation_charge_pence(booking=later) == 12000
 
 
-def test_outbox_delivers_once_even_when_broker_is_down_at_booking_time(monkeypatch):
+def test_outbox_delivers_once_even_when_broker_is_down_at_booking_time(
+    monkeypatch, django_capture_on_commit_callbacks
+):
     from notifications import tasks
 
+    tried = []
+
     def broker_down(**options):
+        tried.append(options)
         raise ConnectionError("broker unreachable")
 
     monkeypatch.setattr(tasks.outbox_deliver_pending, "apply_async", broker_down)
     session = SessionFactory()
-    with pytest.MonkeyPatch.context():
+    with django_capture_on_commit_callbacks(execute=True):
         booking = book(session)
-    # The booking stands and its message waits in the outbox for the sweep.
+    # The delivery task could not be queued; the booking stands and its message waits in
+    # the outbox for the sweep.
+    assert tried
     assert Booking.objects.filter(pk=booking.pk).exists()
+    assert mail.outbox == []
+    assert OutboxMessage.objects.get().status == OutboxMessage.Status.PENDING
     assert outbox_deliver_all() == 1
     assert outbox_deliver_all() == 0
     assert len(mail.outbox) == 1

@@ -23,7 +23,7 @@ from tests.factories import (
     coordinator,
     trainer,
 )
-from training.models import Booking, Session, Terms
+from training.models import Booking, Charge, Session, Terms
 from training.services.bookings import booking_cancel, booking_create
 from training.services.terms import terms_in_force
 
@@ -253,6 +253,19 @@ def test_bad_session_input_shows_errors_and_writes_nothing(coordinator_client):
     assert not Session.objects.exists()
     assert not AuditEntry.objects.exists()
 
+    response = coordinator_client.post(
+        reverse("training:manage_session_create"),
+        {
+            **base,
+            **date_parts("date", timezone.localdate() - timedelta(days=1)),
+            "end_time": "16:00",
+            "online_url": "https://meet.example.org/abc",
+        },
+    )
+    assert response.status_code == 200
+    assert "A new session must start in the future" in response.content.decode()
+    assert not Session.objects.exists()
+
 
 def test_raising_capacity_promotes_the_first_on_the_waiting_list(coordinator_client):
     session = SessionFactory(capacity=1)
@@ -374,7 +387,11 @@ def test_cancelling_a_session_tells_everyone_and_charges_nobody(
     # Nobody is charged: the cancellations are not late, even a day before.
     assert not Booking.objects.filter(cancelled_late=True).exists()
     assert set(Booking.objects.values_list("status", flat=True)) == {"cancelled"}
+    assert not Charge.objects.exists()
     assert AuditEntry.objects.filter(action="session_cancelled", actor=coordinator_client.user)
+    assert sorted(
+        AuditEntry.objects.filter(action="booking_cancelled").values_list("object_id", flat=True)
+    ) == sorted([str(booked.pk), str(waiting.pk)])
 
 
 # The session's lists -------------------------------------------------------------------

@@ -41,6 +41,9 @@ def _check(fields: dict) -> None:
 
 @transaction.atomic
 def session_create(*, actor: User, trainers=(), **fields) -> Session:
+    """A new session in the programme: it must start in the future, to be booked."""
+    if fields["starts_at"] <= timezone.now():
+        raise BookingError("A new session must start in the future")
     _check(fields)
     session = Session.objects.create(**{k: v for k, v in fields.items() if k in SESSION_FIELDS})
     session.trainers.set(trainers)
@@ -131,6 +134,13 @@ def session_cancel(*, session: Session, actor: User, reason: str) -> Session:
                     "cancellation_reason",
                     "cancelled_late",
                 ]
+            )
+            audit_record(
+                actor=actor,
+                action="booking_cancelled",
+                obj=booking,
+                summary=f"{booking.delegate} cancelled with the session: {reason}"[:300],
+                data={"late": False, "charge_pence": 0, "session_cancelled": True},
             )
             outbox_enqueue(
                 kind="session_cancelled",
