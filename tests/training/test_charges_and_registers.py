@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from audit.models import AuditEntry
 from notifications.models import OutboxMessage
+from notifications.services import outbox_deliver_all
 from tests.factories import AgencyFactory, SessionFactory, UserFactory
 from training.errors import BookingError
 from training.models import Booking, Charge, Invoice, Session
@@ -79,7 +80,7 @@ def test_register_opens_thirty_minutes_before_the_start(session, trainer):
 
 
 def test_closing_the_register_raises_non_attendance_charges_once(session, trainer):
-    attended, absent, late = book(session), book(session), book(session)
+    _attended, absent, late = book(session), book(session), book(session)
     with at(START + timedelta(hours=1)):
         assert attendance_mark_all_attended(session=session, actor=trainer) == 3
         attendance_mark(booking=absent, attendance="absent", actor=trainer)
@@ -89,11 +90,40 @@ def test_closing_the_register_raises_non_attendance_charges_once(session, traine
             register_close(session=session, actor=trainer)
     session.refresh_from_db()
     assert session.status == Session.Status.DELIVERED
-    charges = {c.booking_id: (c.kind, c.amount_pence) for c in Charge.objects.all()}
-    assert charges == {absent.pk: ("no_show", 8000), late.pk: ("turned_away", 8000)}
-    assert attended.pk not in charges
+    charges = [(c.booking_id, c.kind, c.amount_pence) for c in Charge.objects.order_by("pk")]
+    assert sorted(charges) == sorted(
+        [(absent.pk, "no_show", 8000), (late.pk, "turned_away", 8000)]
+    )
     told = OutboxMessage.objects.filter(kind="non_attendance_charge")
     assert sorted(m.to[0] for m in told) == sorted([absent.delegate.email, late.delegate.email])
+
+
+def test_the_line_manager_is_copied_into_the_non_attendance_notice(session, trainer):
+    delegate = UserFactory(line_manager_email="manager@example.org")
+    booking = book(session, delegate)
+    with at(START):
+        attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+    notice = OutboxMessage.objects.get(kind="non_attendance_charge")
+    assert notice.to == [delegate.email]
+    assert notice.cc == ["manager@example.org"]
+    assert outbox_deliver_all() >= 1
+    sent = next(m for m in mail.outbox if m.subject.startswith("Non-attendance"))
+    assert sent.cc == ["manager@example.org"]
+    assert "£80.00" in sent.body
+
+
+def test_non_attendance_is_charged_under_the_terms_the_booking_was_made_under(session, trainer):
+    booking = book(session)  # 20 days before, under the default terms (£80 a full day).
+    with at(START - timedelta(days=10)):
+        terms_create(actor=UserFactory(roles=["coordinator"]), non_attendance_full_day_pence=15000)
+    later = book(session, when=START - timedelta(days=5))
+    with at(START):
+        attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        attendance_mark(booking=later, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+    amounts = dict(Charge.objects.values_list("booking", "amount_pence"))
+    assert amounts == {booking.pk: 8000, later.pk: 15000}
 
 
 def test_register_cannot_close_with_unmarked_people(session, trainer):
@@ -115,16 +145,20 @@ def test_paying_organisation_pays_the_fee_whatever_happens_but_a_timely_cancella
         booking_cancel(booking=timely, actor=timely.delegate)
     with at(START - timedelta(days=1)):
         booking_cancel(booking=late, actor=late.delegate)
+    partial = book(session, UserFactory(agency=paying))
+    turned_away = book(session, UserFactory(agency=paying))
     with at(START):
         attendance_mark(booking=attended, attendance="attended", actor=trainer)
         attendance_mark(booking=absent, attendance="absent", actor=trainer)
+        attendance_mark(booking=partial, attendance="partial", actor=trainer)
+        attendance_mark(booking=turned_away, attendance="turned_away", actor=trainer)
         register_close(session=session, actor=trainer)
-    charges = {c.booking_id: (c.kind, c.amount_pence) for c in Charge.objects.all()}
-    assert charges == {
-        attended.pk: ("course_fee", 10000),
-        absent.pk: ("course_fee", 10000),
-        late.pk: ("course_fee", 10000),
-    }
+    charges = [(c.booking_id, c.kind, c.amount_pence) for c in Charge.objects.all()]
+    # The fee and nothing on top, once each.
+    assert sorted(charges) == sorted(
+        (booking.pk, "course_fee", 10000)
+        for booking in (attended, absent, late, partial, turned_away)
+    )
 
 
 def test_late_cancellation_is_charged_when_it_happens_but_not_within_promotion_grace(session):
@@ -252,6 +286,7 @@ def test_invoice_run_issues_one_numbered_invoice_per_organisation(
     session, trainer, settings, django_capture_on_commit_callbacks
 ):
     settings.COURSEBOOK_INVOICE_PREFIX = "TRI-"
+    settings.COURSEBOOK_PARTNERSHIP_ADDRESS = "Town Hall\nLondon W8 7NX"
     school = AgencyFactory(
         name="Holland Park School",
         invoice_contact_name="Bursar",
@@ -284,6 +319,9 @@ def test_invoice_run_issues_one_numbered_invoice_per_organisation(
         "Did not attend",
         "£160.00",
         "Bursar",
+        settings.COURSEBOOK_PARTNERSHIP_NAME,
+        "Town Hall",
+        "London W8 7NX",
     ]:
         assert expected in text, expected
     sent = [m for m in mail.outbox if m.to == ["bursar@school.example.org"]]
