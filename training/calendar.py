@@ -24,7 +24,9 @@ def booking_ics(booking: Booking, *, method: str = "REQUEST") -> str:
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
     event.add("summary", session.course.title)
-    event.add("sequence", 1 if method == "CANCEL" else 0)
+    # A cancellation outranks the last invite sent; a changed time or place outranks the
+    # invites sent before it.
+    event.add("sequence", session.schedule_sequence + (1 if method == "CANCEL" else 0))
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     if session.venue:
         event.add("location", f"{session.venue.name}, {session.venue.address}")

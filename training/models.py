@@ -130,6 +130,9 @@ class Session(models.Model):
         related_name="+",
     )
     import_ref = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # Raised each time the time or place changes: the SEQUENCE of the calendar invites, so
+    # that calendars replace the invite they hold with the newer one.
+    schedule_sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -59,6 +59,12 @@ def session_post_data(session=None, **overrides):
     return data
 
 
+def on_the_minute(**kwargs) -> Session:
+    """A session whose times the form shows exactly (hours and minutes)."""
+    starts = timezone.now().replace(second=0, microsecond=0) + timedelta(days=30)
+    return SessionFactory(starts_at=starts, ends_at=starts + timedelta(hours=3), **kwargs)
+
+
 @pytest.fixture
 def coordinator_client(client):
     user = coordinator()
@@ -282,6 +288,67 @@ def test_raising_capacity_promotes_the_first_on_the_waiting_list(coordinator_cli
     assert second_waiting.status == Booking.Status.WAITLISTED
     promoted = OutboxMessage.objects.get(kind="booking_promoted")
     assert promoted.to == [first_waiting.delegate.email]
+
+
+def test_a_new_time_is_sent_to_everyone_booked_or_waiting_with_a_new_invite(
+    coordinator_client, django_capture_on_commit_callbacks
+):
+    session = on_the_minute(capacity=1)
+    booked = book(session, line_manager_email="manager@example.org")
+    waiting = book(session)
+    # Only the capacity: nobody's plans change, nobody is told.
+    coordinator_client.post(
+        reverse("training:manage_session_edit", args=[session.pk]),
+        session_post_data(session, capacity=1),
+    )
+    assert not OutboxMessage.objects.filter(kind="session_changed").exists()
+    session.refresh_from_db()
+    assert session.schedule_sequence == 0
+
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator_client.post(
+            reverse("training:manage_session_edit", args=[session.pk]),
+            session_post_data(session, start_time="13:00", end_time="16:30"),
+        )
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.schedule_sequence == 1
+    assert timezone.localtime(session.starts_at).strftime("%H:%M") == "13:00"
+    changed = {m.to[0]: m for m in mail.outbox if m.subject.startswith("Session changed")}
+    assert set(changed) == {booked.delegate.email, waiting.delegate.email}
+    to_booked = changed[booked.delegate.email]
+    assert to_booked.cc == ["manager@example.org"]
+    assert "1:00 p.m. to 4:30 p.m." in to_booked.body
+    ((name, invite, mimetype),) = to_booked.attachments
+    assert "METHOD:REQUEST" in invite and "SEQUENCE:1" in invite
+    assert changed[waiting.delegate.email].attachments == []
+    assert "still on the waiting list" in changed[waiting.delegate.email].body
+
+
+def test_the_course_cannot_change_once_people_have_booked(coordinator_client):
+    session = SessionFactory()
+    book(session)
+    other = CourseFactory()
+    response = coordinator_client.post(
+        reverse("training:manage_session_edit", args=[session.pk]),
+        session_post_data(session, course=other.pk),
+    )
+    assert response.status_code == 200
+    assert "its course cannot change" in response.content.decode()
+    session.refresh_from_db()
+    assert session.course != other
+
+
+def test_changing_the_trainers_is_audited(coordinator_client):
+    session = on_the_minute()
+    trainer = UserFactory(roles=["trainer"], full_name="Tara Trainer")
+    coordinator_client.post(
+        reverse("training:manage_session_edit", args=[session.pk]),
+        session_post_data(session, trainers=[trainer.pk]),
+    )
+    entry = AuditEntry.objects.get(action="session_updated")
+    assert entry.data == {"trainers": "Tara Trainer"}
 
 
 def test_lowering_capacity_below_the_places_booked_is_refused(coordinator_client):

@@ -51,28 +51,55 @@ def session_create(*, actor: User, trainers=(), **fields) -> Session:
     return session
 
 
+# What the people booked are told of, with a new calendar invite, when it changes.
+SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue", "online_url")
+
+
 def session_update(*, session: Session, actor: User, trainers=None, **fields) -> Session:
     """Change a session. Raising the capacity offers the new places to the waiting list;
-    lowering it below the places already booked is refused."""
+    lowering it below the places already booked is refused, and so is changing the course
+    once anyone holds a place. A new time or place is sent to everyone booked or waiting,
+    with an updated calendar invite for those with a place."""
     with transaction.atomic():
         session = session_lock(session.pk)
         if session.status != Session.Status.SCHEDULED:
             raise BookingError("Only a scheduled session can be changed")
         merged = {name: fields.get(name, getattr(session, name)) for name in SESSION_FIELDS}
         _check(merged)
-        booked = Booking.objects.filter(session=session, status=Booking.Status.CONFIRMED).count()
+        active = list(
+            Booking.objects.filter(session=session, status__in=Booking.ACTIVE).select_related(
+                "delegate"
+            )
+        )
+        booked = sum(booking.status == Booking.Status.CONFIRMED for booking in active)
         if merged["capacity"] < booked:
             raise BookingError(
                 f"{booked} places are already booked: the capacity cannot be less than that"
             )
+        if active and merged["course"] != session.course:
+            raise BookingError(
+                "People are booked on this session, so its course cannot change: cancel it "
+                "and create a session of the other course"
+            )
         changed = {
             name: str(value) for name, value in merged.items() if getattr(session, name) != value
         }
+        rescheduled = any(name in changed for name in SCHEDULE_FIELDS)
         for name, value in merged.items():
             setattr(session, name, value)
+        if rescheduled:
+            session.schedule_sequence += 1
         session.save()
         if trainers is not None:
+            before = set(session.trainers.values_list("pk", flat=True))
             session.trainers.set(trainers)
+            after = {getattr(trainer, "pk", trainer) for trainer in trainers}
+            if before != after:
+                changed["trainers"] = ", ".join(
+                    User.objects.filter(pk__in=after)
+                    .order_by("full_name")
+                    .values_list("full_name", flat=True)
+                )
         if changed:
             audit_record(
                 actor=actor,
@@ -81,8 +108,31 @@ def session_update(*, session: Session, actor: User, trainers=None, **fields) ->
                 summary=f"Changed {', '.join(sorted(changed))}",
                 data=changed,
             )
+        if rescheduled:
+            for booking in active:
+                _tell_of_new_schedule(booking, session)
         waitlist_promote(session=session)
     return session
+
+
+def _tell_of_new_schedule(booking: Booking, session: Session) -> None:
+    has_place = booking.status == Booking.Status.CONFIRMED
+    outbox_enqueue(
+        kind="session_changed",
+        to=[booking.delegate.email],
+        cc=[booking.line_manager_email] if has_place and booking.line_manager_email else [],
+        subject=f"Session changed: {session.course.title}",
+        template="training/session_changed",
+        context={
+            "booking": booking,
+            "session": session,
+            "course": session.course,
+            "delegate": booking.delegate,
+        },
+        ics_builder=BOOKING_ICS if has_place else "",
+        ics_object=booking if has_place else None,
+        ics_method="REQUEST" if has_place else "",
+    )
 
 
 @transaction.atomic
