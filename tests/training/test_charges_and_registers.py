@@ -32,6 +32,7 @@ from training.services.registers import (
     register_close,
     walk_in_add,
 )
+from training.services.sessions import session_cancel
 from training.services.terms import terms_create
 
 pytestmark = pytest.mark.django_db
@@ -243,6 +244,27 @@ def test_terms_that_charge_nothing_raise_no_charge(session, trainer):
     assert not Charge.objects.exists()
 
 
+def test_cancelling_the_session_withdraws_its_late_cancellation_charges(session):
+    late = book(session)
+    with at(START - timedelta(days=1)):
+        booking_cancel(booking=late, actor=late.delegate)
+        assert Charge.objects.get().status == Charge.Status.PENDING
+        session_cancel(session=session, actor=UserFactory(roles=["coordinator"]), reason="Ill")
+    charge = Charge.objects.get()
+    assert (charge.status, charge.waive_reason) == ("withdrawn", "The session was cancelled")
+    assert AuditEntry.objects.filter(action="charge_withdrawn").count() == 1
+
+
+def test_a_changed_invoice_prefix_applies_from_the_next_number(session, trainer, settings):
+    no_shows(session, trainer, 1, AgencyFactory())
+    assert invoices_run(period_end=date(2026, 6, 30))[0].number == "LSCB-000001"
+    other = SessionFactory(starts_at=START, ends_at=START + timedelta(hours=7))
+    other.trainers.add(trainer)
+    no_shows(other, trainer, 1, AgencyFactory())
+    settings.COURSEBOOK_INVOICE_PREFIX = "TRI-"
+    assert invoices_run(period_end=date(2026, 6, 30))[0].number == "TRI-000002"
+
+
 def test_walk_in_is_recorded_as_an_attended_booking(session, trainer):
     agency = AgencyFactory()
     with at(START + timedelta(minutes=5)):
@@ -426,6 +448,9 @@ def test_certificate_needs_attendance_and_evaluation(session, trainer, settings)
     assert "evaluation" in certificate_unavailable_reason(attended)
     assert "whole session" in certificate_unavailable_reason(partial)
     booking_mark_evaluated(booking_id=attended.pk)
+    booking_mark_evaluated(booking_id=attended.pk)  # Submitted twice: one entry.
+    entry = AuditEntry.objects.get(action="booking_evaluated")
+    assert (entry.actor, entry.object_id) == (attended.delegate, str(attended.pk))
     attended.refresh_from_db()
     certificate = certificate_issue(booking=attended)
     assert len(certificate.code) == 14

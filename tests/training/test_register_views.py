@@ -285,6 +285,11 @@ def test_walk_in_form_errors_are_shown(client, session, trainer):
 def test_closing_the_register_delivers_the_session_and_raises_charges(client, session, trainer):
     came, absent, late = booked(session, 3)
     paying = BookingFactory(session=session, agency=AgencyFactory(pays_for_places=True))
+    # Charged when it happened, before the session: not one of the charges closing raises.
+    gone = BookingFactory(session=session, status=Booking.Status.CANCELLED, cancelled_late=True)
+    Charge.objects.create(
+        booking=gone, agency=gone.agency, kind=Charge.Kind.LATE_CANCELLATION, amount_pence=8000
+    )
     signed_in(client, trainer)
     with at(DURING):
         client.post(
@@ -312,6 +317,7 @@ def test_closing_the_register_delivers_the_session_and_raises_charges(client, se
         absent.pk: (Charge.Kind.NO_SHOW, 8000),
         late.pk: (Charge.Kind.TURNED_AWAY, 8000),
         paying.pk: (Charge.Kind.COURSE_FEE, 10000),
+        gone.pk: (Charge.Kind.LATE_CANCELLATION, 8000),
     }
 
     # Closing twice is refused, on the page, and charges nothing more.
@@ -319,7 +325,7 @@ def test_closing_the_register_delivers_the_session_and_raises_charges(client, se
         response = client.post(url("register_close", session))
     assert "The register is already closed" in response.content.decode()
     assert "There is a problem" in response.content.decode()
-    assert Charge.objects.count() == 3
+    assert Charge.objects.count() == 4
 
 
 def test_closing_with_people_unmarked_is_refused_clearly(client, session, trainer):

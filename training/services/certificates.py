@@ -23,10 +23,20 @@ def _new_code() -> str:
 def booking_mark_evaluated(*, booking_id: int) -> Booking:
     """Called by the evaluations app when the end-of-session evaluation is submitted."""
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("delegate")
+            .get(pk=booking_id)
+        )
         if booking.evaluated_at is None:
             booking.evaluated_at = timezone.now()
             booking.save(update_fields=["evaluated_at"])
+            audit_record(
+                actor=booking.delegate,
+                action="booking_evaluated",
+                obj=booking,
+                summary=f"{booking.delegate} evaluated the session",
+            )
     return booking
 
 

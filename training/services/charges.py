@@ -194,3 +194,22 @@ def charges_waive(*, charges: Iterable[Charge], actor: User, reason: str) -> int
         for charge in locked:
             _set_aside(charge, status=Charge.Status.WAIVED, actor=actor, reason=reason)
     return len(locked)
+
+
+def charges_withdraw_for_cancelled_session(*, session, actor: User) -> int:
+    """When the partnership cancels a session, the late cancellations it was charged for
+    wasted no place: their pending charges are withdrawn. An invoiced one stays on its
+    invoice (a credit note corrects it). Call with the session locked; returns how many."""
+    pending = list(
+        Charge.objects.select_for_update().filter(
+            booking__session=session, status=Charge.Status.PENDING
+        )
+    )
+    for charge in pending:
+        _set_aside(
+            charge,
+            status=Charge.Status.WITHDRAWN,
+            actor=actor,
+            reason="The session was cancelled",
+        )
+    return len(pending)

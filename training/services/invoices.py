@@ -35,8 +35,10 @@ def _take_number(kind: str) -> str:
     sequence = DocumentSequence.objects.select_for_update().get(name=name)
     number = sequence.next_number
     sequence.next_number += 1
-    sequence.save(update_fields=["next_number"])
-    return f"{sequence.prefix}{number:06d}"
+    # A changed prefix applies from the next number; the count carries on, without a gap.
+    sequence.prefix = prefix
+    sequence.save(update_fields=["next_number", "prefix"])
+    return f"{prefix}{number:06d}"
 
 
 def charges_cutoff(day: date) -> datetime:

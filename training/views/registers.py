@@ -235,12 +235,14 @@ def register_close_view(request, session):
         return redirect("training:register", session.pk)
     form = CloseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        charged_before = Charge.objects.filter(booking__session=session).count()
         try:
             register_close(session=session, actor=request.user)
         except BookingError as error:
             form.add_error(None, str(error))
         else:
-            charges = Charge.objects.filter(booking__session=session).count()
+            # Only what closing raised: late cancellations were charged when they happened.
+            charges = Charge.objects.filter(booking__session=session).count() - charged_before
             messages.success(
                 request,
                 "The register is closed and the session is marked as delivered. "
