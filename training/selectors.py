@@ -213,6 +213,7 @@ class MyTraining:
     upcoming: list[Booking] = field(default_factory=list)
     waiting: list[Booking] = field(default_factory=list)
     past: list[Booking] = field(default_factory=list)
+    not_offered: list[Booking] = field(default_factory=list)
     cancelled: list[Booking] = field(default_factory=list)
     certificates: list[CertificateListing] = field(default_factory=list)
     hours_since: datetime | None = None
@@ -221,7 +222,8 @@ class MyTraining:
 
 def my_training(user: User) -> MyTraining:
     """A delegate's bookings, in one query: places booked, waiting-list places (with
-    their position), past sessions (with attendance), cancelled places and the
+    their position), past sessions (with attendance), waiting lists that closed without
+    a place, cancelled places and the
     certificates of past sessions (judged from the loaded rows, no query each); then
     the hours completed by course level over the last three years, in one more."""
     now = timezone.now()
@@ -235,11 +237,14 @@ def my_training(user: User) -> MyTraining:
         elif started:
             if booking.status == Booking.Status.CONFIRMED:
                 training.past.append(booking)
+            else:  # The waiting list closed at the start without a place coming up.
+                training.not_offered.append(booking)
         elif booking.status == Booking.Status.CONFIRMED:
             training.upcoming.append(booking)
         else:
             training.waiting.append(booking)
     training.past.reverse()  # Most recent first.
+    training.not_offered.reverse()
     training.cancelled.sort(key=lambda b: b.cancelled_at or b.booked_at, reverse=True)
     training.certificates = [
         CertificateListing(booking, certificate_unavailable_reason(booking))

@@ -480,11 +480,18 @@ def test_my_training_lists_upcoming_waiting_and_past_training(client, delegate):
         session=full_day_session(starts_at=NOW - timedelta(days=60)),
         attendance=Booking.Attendance.ATTENDED,
     )
+    never_offered = BookingFactory(
+        delegate=delegate,
+        session=full_day_session(starts_at=NOW - timedelta(days=30)),
+        status=Booking.Status.WAITLISTED,
+    )
     BookingFactory(delegate=UserFactory())  # someone else's
 
     page = text(client.get(reverse("training:my_training")))
-    for booking in (upcoming, waiting, past):
+    for booking in (upcoming, waiting, past, never_offered):
         assert booking.get_absolute_url() in page
+    assert "Waiting lists that closed" in page
+    assert "No place came up before the session started" in page
     assert "On the waiting list" in page
     assert "Number 2" in page
     assert "Past sessions" in page

@@ -135,6 +135,14 @@ def test_course_page_lists_upcoming_sessions_with_places(client):
     assert session.get_absolute_url() in page
 
 
+def test_a_retired_course_says_it_is_no_longer_offered(client):
+    course = CourseFactory(title="Old course", is_active=False)
+    session = SessionFactory(course=course)
+    page = client.get(course.get_absolute_url()).content.decode()
+    assert "This course is no longer offered" in page
+    assert session.get_absolute_url() not in page
+
+
 def _make_sessions(count: int) -> None:
     borough = Borough.objects.get_or_create(name="Westminster")[0]
     agency = AgencyFactory()

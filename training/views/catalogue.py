@@ -29,7 +29,10 @@ def course_detail(request, code):
     course = get_object_or_404(
         Course.objects.prefetch_related("outcomes").select_related("prerequisite"), code=code
     )
-    sessions = with_place_counts(upcoming_sessions().filter(course=course))
+    # A retired course keeps its page (certificates and records name it), with no sessions.
+    sessions = (
+        with_place_counts(upcoming_sessions().filter(course=course)) if course.is_active else []
+    )
     return render(request, "training/course.html", {"course": course, "sessions": sessions})
 
 
