@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Borough, User
 
-from .models import Course, Programme
+from .models import Course, Programme, Venue
 
 MONTHS_AHEAD = 12
 
@@ -40,6 +40,12 @@ class CatalogueFilterForm(forms.Form):
         empty_label="All boroughs",
         required=False,
     )
+    venue = forms.ModelChoiceField(
+        label="Venue",
+        queryset=Venue.objects.order_by("name"),
+        empty_label="All venues",
+        required=False,
+    )
     places_left = forms.BooleanField(label="Only sessions with places left", required=False)
 
     def __init__(self, *args, **kwargs):
@@ -62,6 +68,8 @@ class CatalogueFilterForm(forms.Form):
             filters["month"] = date(int(year), int(month), 1)
         if data["borough"]:
             filters["borough"] = data["borough"]
+        if data["venue"]:
+            filters["venue"] = data["venue"]
         if data["places_left"]:
             filters["places_left"] = True
         return filters

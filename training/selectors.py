@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, Borough, User
 
-from .models import Booking, Charge, Course, Programme, Session, Terms
+from .models import Booking, Charge, Course, Programme, Session, Terms, Venue
 from .services.certificates import certificate_unavailable_reason
 from .services.invoices import charges_cutoff
 from .services.terms import (
@@ -74,6 +74,7 @@ def catalogue_sessions(
     course: Course | None = None,
     month: date | None = None,
     borough: Borough | None = None,
+    venue: Venue | None = None,
     places_left: bool = False,
 ) -> QuerySet[Session]:
     """Upcoming scheduled sessions of active courses, with their place counts, filtered."""
@@ -90,6 +91,8 @@ def catalogue_sessions(
         sessions = sessions.filter(starts_at__gte=start, starts_at__lt=end)
     if borough is not None:
         sessions = sessions.filter(venue__borough=borough)
+    if venue is not None:
+        sessions = sessions.filter(venue=venue)
     if places_left:
         sessions = sessions.filter(places_left__gt=0)
     return sessions.order_by("starts_at", "pk")

@@ -63,7 +63,7 @@ def test_catalogue_shows_places_left_and_waiting_list_length(client):
     assert "Tue 3 Feb 2032" in page  # 20 days on
 
 
-def test_catalogue_filters_by_programme_course_month_borough_and_places_left(client):
+def test_catalogue_filters_by_programme_course_month_borough_venue_and_places_left(client):
     westminster = BoroughFactory(name="Westminster")
     kensington = BoroughFactory(name="Kensington and Chelsea")
     core = CourseFactory(title="Core course", programme=Programme.CORE)
@@ -95,6 +95,7 @@ def test_catalogue_filters_by_programme_course_month_borough_and_places_left(cli
     assert listed(month="2032-03") == {in_march.pk}
     assert listed(month="2032-02") == {in_feb.pk}
     assert listed(borough=kensington.pk) == {in_march.pk}
+    assert listed(venue=in_feb.venue.pk) == {in_feb.pk}
     assert listed(places_left="on") == {in_march.pk}
     assert listed(programme="core", places_left="on") == set()
     assert "No sessions match your filters" in catalogue(
