@@ -12,6 +12,16 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 
 @pytest.fixture
 def browser_page(live_server, monkeypatch):
+    yield from _phone_page(monkeypatch, javascript=True)
+
+
+@pytest.fixture
+def browser_page_without_javascript(live_server, monkeypatch):
+    """Every flow works without JavaScript (progressive enhancement): a page with it off."""
+    yield from _phone_page(monkeypatch, javascript=False)
+
+
+def _phone_page(monkeypatch, *, javascript: bool):
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
     # make between page actions are still synchronous and safe.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -30,7 +40,9 @@ def browser_page(live_server, monkeypatch):
                 "--disable-sync",
             ],
         )
-        context = browser.new_context(viewport={"width": 390, "height": 844})
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, java_script_enabled=javascript
+        )
         page = context.new_page()
         page.set_default_timeout(15_000)
         try:

@@ -202,3 +202,34 @@ def test_coordinator_manages_a_session(browser_page, live_server):
     session.refresh_from_db()
     assert session.status == session.Status.SCHEDULED
     assert Booking.objects.filter(session=session, status=Booking.Status.CONFIRMED).count() == 2
+
+
+def test_without_javascript_a_delegate_finds_books_and_cancels(
+    browser_page_without_javascript, live_server
+):
+    session = SessionFactory(course__title="Working with families")
+    delegate = UserFactory(email="nojs@example.org", full_name="Noah Script")
+    page = browser_page_without_javascript
+
+    page.goto(live_server.url + "/training/")
+    page.get_by_label("Course").select_option(label="Working with families")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"/training/\?"))
+    page.locator(f'a[href="/training/sessions/{session.pk}/"]').first.click()
+    page.get_by_role("button", name="Book a place").click()
+    page.wait_for_url(re.compile(r"/account/sign-in/"))
+    page.get_by_label("Email address").fill(delegate.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(rf"/training/sessions/{session.pk}/book/"))
+    page.get_by_role("button", name="Confirm booking").click()
+    page.wait_for_url(re.compile(r"/training/bookings/\d+/\?new=1$"))
+    assert "Booking confirmed" in page.locator(".govuk-panel--confirmation").inner_text()
+
+    page.get_by_role("button", name="Cancel the booking").click()
+    page.wait_for_url(re.compile(r"/cancel/$"))
+    page.get_by_role("button", name="Cancel the booking").click()
+    page.wait_for_url(re.compile(r"/training/my-training/"))
+    booking = Booking.objects.get(delegate=delegate)
+    assert booking.status == Booking.Status.CANCELLED
+    assert not booking.cancelled_late
