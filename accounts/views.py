@@ -256,19 +256,39 @@ def organisation_request_decide(request, pk):
     )
 
 
+PEOPLE_PER_PAGE = 50
+
+
 @role_required(Role.COORDINATOR)
 def people(request):
-    search = PersonSearchForm(request.GET or None)
-    found = (
+    # The search is posted, not put in the address, so that the names and email addresses
+    # searched for stay out of browser histories and the web server's access logs.
+    search = PersonSearchForm(request.POST if request.method == "POST" else None)
+    everyone = (
         User.objects.select_related("agency")
         .prefetch_related("groups")
         .order_by("full_name", "pk")
     )
-    if search.is_valid() and search.cleaned_data["q"]:
+    if search.is_bound and search.is_valid() and search.cleaned_data["q"].strip():
         term = search.cleaned_data["q"].strip()
-        found = found.filter(Q(full_name__icontains=term) | Q(email__icontains=term))
-    page = Paginator(found, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/people.html", {"search": search, "page": page})
+        matches = list(
+            everyone.filter(Q(full_name__icontains=term) | Q(email__icontains=term))[
+                : PEOPLE_PER_PAGE + 1
+            ]
+        )
+        return render(
+            request,
+            "accounts/people.html",
+            {
+                "search": search,
+                "people": matches[:PEOPLE_PER_PAGE],
+                "more_matches": len(matches) > PEOPLE_PER_PAGE,
+            },
+        )
+    page = Paginator(everyone, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "accounts/people.html", {"search": search, "people": page, "page": page}
+    )
 
 
 @role_required(Role.COORDINATOR)

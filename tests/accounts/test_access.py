@@ -157,8 +157,11 @@ def test_coordinator_gives_and_removes_roles_with_an_audit_trail(client):
     cora = coordinator()
     person = UserFactory(full_name="Tariq Trainer")
     client.force_login(cora)
-    listing = client.get(reverse("accounts:people"), {"q": "tariq"})
+    UserFactory(full_name="Someone Else")
+    listing = client.post(reverse("accounts:people"), {"q": "tariq"})
     assert "Tariq Trainer" in listing.content.decode()
+    assert "Someone Else" not in listing.content.decode()
+    assert "1 person matches" in listing.content.decode()
 
     url = reverse("accounts:person_roles", args=[person.pk])
     response = client.post(url, {"roles": ["trainer", "reviewer"]})
