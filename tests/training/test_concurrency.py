@@ -57,12 +57,8 @@ def last_places():
 
 
 @pytest.fixture
-def without_session_lock(monkeypatch):
-    """Book as Moodle's Face-to-face does: read the session, count, insert, no lock."""
-
-    def session_read(session_id: int) -> Session:
-        return Session.objects.select_related("course").get(pk=session_id)
-
+def widened_window(monkeypatch):
+    """Every booker waits between counting the places and taking one."""
     counted = bookings_service._confirmed_count
 
     def slow_count(session: Session) -> int:
@@ -70,8 +66,17 @@ def without_session_lock(monkeypatch):
         time.sleep(WIDENED_WINDOW_S)
         return confirmed
 
-    monkeypatch.setattr(bookings_service, "session_lock", session_read)
     monkeypatch.setattr(bookings_service, "_confirmed_count", slow_count)
+
+
+@pytest.fixture
+def without_session_lock(monkeypatch, widened_window):
+    """Book as Moodle's Face-to-face does: read the session, count, insert, no lock."""
+
+    def session_read(session_id: int) -> Session:
+        return Session.objects.select_related("course").get(pk=session_id)
+
+    monkeypatch.setattr(bookings_service, "session_lock", session_read)
 
 
 @pytest.mark.postgres
@@ -83,6 +88,18 @@ def test_without_the_lock_the_last_places_are_oversold(last_places, without_sess
     assert unexpected(outcomes) == []
     confirmed = counts(last_places)[Booking.Status.CONFIRMED]
     assert confirmed > last_places.capacity, "the race did not show: the tests below prove less"
+
+
+def test_with_the_window_widened_the_lock_still_never_overbooks(last_places, widened_window):
+    """The conditions that oversell above, with the lock kept: bookers queue instead."""
+    racers = UserFactory.create_batch(10)
+
+    outcomes = race([book(last_places, delegate) for delegate in racers])
+
+    assert unexpected(outcomes) == []
+    by_status = counts(last_places)
+    assert by_status[Booking.Status.CONFIRMED] == last_places.capacity
+    assert by_status[Booking.Status.WAITLISTED] == 10 - 5
 
 
 def test_sqlite_without_immediate_transactions_bookers_fail(
