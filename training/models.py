@@ -308,9 +308,6 @@ class Charge(models.Model):
         PENDING = "pending", "Pending"
         INVOICED = "invoiced", "Invoiced"
         WAIVED = "waived", "Waived"
-        # Not owed after all (a corrected register, a credited invoice); owed again if a
-        # later correction says so, unlike a waiver, which is a coordinator's decision.
-        WITHDRAWN = "withdrawn", "Withdrawn (not owed)"
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="charges")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="charges")
@@ -327,6 +324,10 @@ class Charge(models.Model):
         related_name="+",
     )
     waive_reason = models.CharField(max_length=300, blank=True)
+    # Waived because it turned out not to be owed (a corrected register, a credited
+    # invoice, a cancelled session), not by a coordinator's decision: owed again if a
+    # later correction says so.
+    waived_as_not_owed = models.BooleanField(default=False)
     invoice = models.ForeignKey(
         "Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
     )

@@ -189,7 +189,7 @@ def test_closed_register_is_corrected_only_by_a_coordinator_with_a_reason(sessio
         booking=booking, attendance="attended", actor=coordinator, reason="Signed the sheet"
     )
     charge = Charge.objects.get()
-    assert charge.status == Charge.Status.WITHDRAWN
+    assert (charge.status, charge.waived_as_not_owed) == (Charge.Status.WAIVED, True)
     assert "Signed the sheet" in charge.waive_reason
     entry = AuditEntry.objects.get(action="attendance_corrected")
     assert entry.data == {"from": "absent", "to": "attended", "reason": "Signed the sheet"}
@@ -202,12 +202,12 @@ def test_a_correction_corrected_back_charges_again(session, trainer):
         register_close(session=session, actor=trainer)
     coordinator = UserFactory(roles=["coordinator"])
     attendance_mark(booking=booking, attendance="attended", actor=coordinator, reason="Misread")
-    assert Charge.objects.get().status == Charge.Status.WITHDRAWN
+    assert Charge.objects.get().status == Charge.Status.WAIVED
 
     attendance_mark(booking=booking, attendance="turned_away", actor=coordinator, reason="Late")
     charge = Charge.objects.get()
     assert (charge.status, charge.kind, charge.amount_pence) == ("pending", "turned_away", 8000)
-    assert charge.waive_reason == ""
+    assert (charge.waive_reason, charge.waived_as_not_owed) == ("", False)
     assert AuditEntry.objects.filter(action="charge_reinstated", object_id=str(charge.pk)).exists()
 
 
@@ -244,15 +244,19 @@ def test_terms_that_charge_nothing_raise_no_charge(session, trainer):
     assert not Charge.objects.exists()
 
 
-def test_cancelling_the_session_withdraws_its_late_cancellation_charges(session):
+def test_cancelling_the_session_waives_its_late_cancellation_charges_as_not_owed(session):
     late = book(session)
     with at(START - timedelta(days=1)):
         booking_cancel(booking=late, actor=late.delegate)
         assert Charge.objects.get().status == Charge.Status.PENDING
         session_cancel(session=session, actor=UserFactory(roles=["coordinator"]), reason="Ill")
     charge = Charge.objects.get()
-    assert (charge.status, charge.waive_reason) == ("withdrawn", "The session was cancelled")
-    assert AuditEntry.objects.filter(action="charge_withdrawn").count() == 1
+    assert (charge.status, charge.waive_reason, charge.waived_as_not_owed) == (
+        "waived",
+        "The session was cancelled",
+        True,
+    )
+    assert AuditEntry.objects.filter(action="charge_waived").count() == 1
 
 
 def test_a_changed_invoice_prefix_applies_from_the_next_number(session, trainer, settings):
@@ -429,9 +433,10 @@ def test_a_credit_note_sends_charges_still_owed_to_the_next_invoice(session, tra
 
     assert charge_needs_credit_note(wrong) is None
     statuses = dict(Charge.objects.values_list("booking", "status"))
-    assert statuses == {wrong.pk: "withdrawn", right.pk: "pending"}
+    assert statuses == {wrong.pk: "waived", right.pk: "pending"}
+    assert Charge.objects.get(booking=wrong).waived_as_not_owed
     assert AuditEntry.objects.filter(action="charge_credited").count() == 2
-    assert AuditEntry.objects.filter(action="charge_withdrawn").count() == 1
+    assert AuditEntry.objects.filter(action="charge_waived").count() == 1
     again = invoices_run(period_end=date(2026, 6, 30))
     assert [i.total_pence for i in again] == [8000]
     assert again[0].number != invoice.number and note.total_pence == -16000

@@ -164,9 +164,11 @@ def test_charges_filter_by_organisation_status_and_period(coordinator_client):
         "pending_pence": 20000,
         "invoiced_pence": 0,
         "waived_pence": 8000,
-        "withdrawn_pence": 0,
     }
     assert "£280.00" in response.content.decode()
+    assert "Not owed" not in response.content.decode()
+    Charge.objects.filter(pk=waived.pk).update(waived_as_not_owed=True)
+    assert "Not owed" in coordinator_client.get(url).content.decode()
 
     response = coordinator_client.get(url, {"organisation": school.pk})
     assert shown(response) == [may.pk, april.pk]

@@ -79,9 +79,9 @@ def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Ch
     """Make the booking's charge match what its state calls for; call inside the
     transaction that changed the booking.
 
-    A pending charge no longer owed is withdrawn, and a withdrawn one owed again is
-    reinstated. A waived charge stays waived (a coordinator decided), and an invoiced one
-    is returned as it is: correcting it takes a credit note (charge_needs_credit_note).
+    A pending charge no longer owed is waived as not owed, and such a charge owed again is
+    reinstated. A charge a coordinator waived stays waived, and an invoiced one is
+    returned as it is: correcting it takes a credit note (charge_needs_credit_note).
     """
     due = charge_due(booking)
     # Locked, so that an invoice run cannot take the charge while it is being changed.
@@ -105,10 +105,11 @@ def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Ch
         ):
             _notify_non_attendance(charge)
         return charge
-    if charge.status == Charge.Status.WITHDRAWN and due is not None:
+    if charge.status == Charge.Status.WAIVED and charge.waived_as_not_owed and due is not None:
         charge.kind, charge.amount_pence = due
         charge.status = Charge.Status.PENDING
         charge.waived_at, charge.waived_by, charge.waive_reason = None, None, ""
+        charge.waived_as_not_owed = False
         charge.save(
             update_fields=[
                 "kind",
@@ -117,6 +118,7 @@ def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Ch
                 "waived_at",
                 "waived_by",
                 "waive_reason",
+                "waived_as_not_owed",
             ]
         )
         audit_record(
@@ -130,11 +132,11 @@ def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Ch
     if charge.status != Charge.Status.PENDING:
         return charge
     if due is None:
-        _set_aside(
+        _waive(
             charge,
-            status=Charge.Status.WITHDRAWN,
             actor=actor,
             reason=reason or "No longer owed: attendance corrected",
+            not_owed=True,
         )
     elif (charge.kind, charge.amount_pence) != due:
         charge.kind, charge.amount_pence = due
@@ -161,18 +163,21 @@ def charge_needs_credit_note(booking: Booking) -> Charge | None:
     return charge
 
 
-def _set_aside(charge: Charge, *, status: str, actor: User | None, reason: str) -> None:
-    charge.status = status
+def _waive(charge: Charge, *, actor: User | None, reason: str, not_owed: bool) -> None:
+    charge.status = Charge.Status.WAIVED
     charge.waived_at = timezone.now()
     charge.waived_by = actor
     charge.waive_reason = reason[:300]
-    charge.save(update_fields=["status", "waived_at", "waived_by", "waive_reason"])
-    verb = "Waived" if status == Charge.Status.WAIVED else "Withdrawn"
+    charge.waived_as_not_owed = not_owed
+    charge.save(
+        update_fields=["status", "waived_at", "waived_by", "waive_reason", "waived_as_not_owed"]
+    )
     audit_record(
         actor=actor,
-        action=f"charge_{status}",
+        action="charge_waived",
         obj=charge,
-        summary=f"{verb} {pounds(charge.amount_pence)}: {reason}"[:300],
+        summary=f"Waived {pounds(charge.amount_pence)}: {reason}"[:300],
+        data={"not_owed": not_owed},
     )
 
 
@@ -192,24 +197,20 @@ def charges_waive(*, charges: Iterable[Charge], actor: User, reason: str) -> int
                 "Only pending charges can be waived; an invoiced charge needs a credit note"
             )
         for charge in locked:
-            _set_aside(charge, status=Charge.Status.WAIVED, actor=actor, reason=reason)
+            _waive(charge, actor=actor, reason=reason, not_owed=False)
     return len(locked)
 
 
-def charges_withdraw_for_cancelled_session(*, session, actor: User) -> int:
+def charges_waive_for_cancelled_session(*, session, actor: User) -> int:
     """When the partnership cancels a session, the late cancellations it was charged for
-    wasted no place: their pending charges are withdrawn. An invoiced one stays on its
-    invoice (a credit note corrects it). Call with the session locked; returns how many."""
+    wasted no place: their pending charges are waived as not owed. An invoiced one stays
+    on its invoice (a credit note corrects it). Call with the session locked; returns how
+    many."""
     pending = list(
         Charge.objects.select_for_update().filter(
             booking__session=session, status=Charge.Status.PENDING
         )
     )
     for charge in pending:
-        _set_aside(
-            charge,
-            status=Charge.Status.WITHDRAWN,
-            actor=actor,
-            reason="The session was cancelled",
-        )
+        _waive(charge, actor=actor, reason="The session was cancelled", not_owed=True)
     return len(pending)

@@ -181,7 +181,7 @@ def invoices_monthly_run(*, today: date | None = None) -> list[Invoice]:
 def credit_note_issue(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
     """Cancel an issued invoice in full with a credit note. Each of its charges is judged
     again under its booking's terms: still owed, it goes back to pending for the next
-    invoice (with any corrected amount); no longer owed, it is withdrawn. A coordinator
+    invoice (with any corrected amount); no longer owed, it is waived as not owed. A coordinator
     who means to write a charge off waives it afterwards, with a reason."""
     reason = reason.strip()
     if not reason:

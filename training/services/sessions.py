@@ -15,7 +15,7 @@ from notifications.services import outbox_enqueue
 from ..errors import BookingError
 from ..models import Booking, Session
 from .bookings import BOOKING_ICS, session_lock, waitlist_promote
-from .charges import charges_withdraw_for_cancelled_session
+from .charges import charges_waive_for_cancelled_session
 
 SESSION_FIELDS = (
     "course",
@@ -210,7 +210,7 @@ def session_cancel(*, session: Session, actor: User, reason: str) -> Session:
                 ics_object=booking if was_confirmed else None,
                 ics_method="CANCEL" if was_confirmed else "",
             )
-        charges_withdraw_for_cancelled_session(session=session, actor=actor)
+        charges_waive_for_cancelled_session(session=session, actor=actor)
         audit_record(
             actor=actor,
             action="session_cancelled",
