@@ -16,6 +16,7 @@ from audit.models import AuditEntry
 from notifications.models import OutboxMessage
 from tests.factories import (
     AgencyFactory,
+    BookingFactory,
     CourseFactory,
     SessionFactory,
     UserFactory,
@@ -462,6 +463,38 @@ def test_cancelling_a_session_tells_everyone_and_charges_nobody(
 
 
 # The session's lists -------------------------------------------------------------------
+
+
+def no_shows_for(delegate, count, *, days_ago=30):
+    for _ in range(count):
+        starts = timezone.now() - timedelta(days=days_ago)
+        BookingFactory(
+            delegate=delegate,
+            attendance=Booking.Attendance.ABSENT,
+            session=SessionFactory(
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=3),
+                status=Session.Status.DELIVERED,
+                register_closed_at=starts + timedelta(hours=3),
+            ),
+        )
+
+
+def test_session_page_flags_delegates_with_repeated_no_shows(coordinator_client):
+    session = SessionFactory(capacity=2)
+    repeat = book(session, full_name="Rita Repeat")
+    once = book(session, full_name="Olly Once")
+    long_ago = book(session, full_name="Lena Longago")  # On the waiting list.
+    no_shows_for(repeat.delegate, 2)
+    no_shows_for(once.delegate, 1)
+    no_shows_for(long_ago.delegate, 3, days_ago=400)
+    no_shows_for(long_ago.delegate, 2)
+
+    page = coordinator_client.get(reverse("training:manage_session", args=[session.pk]))
+    flagged = {b.delegate.full_name: b.recent_no_shows for b in page.context["confirmed"]}
+    assert flagged == {"Rita Repeat": 2, "Olly Once": 1}
+    assert page.content.decode().count("no-shows in 12 months") == 2
+    assert "2 no-shows in 12 months" in page.content.decode()
 
 
 def test_session_page_lists_bookings_waiting_list_and_cancellations(coordinator_client):

@@ -21,7 +21,7 @@ from ..forms_manage import (
     TermsForm,
 )
 from ..models import Booking, Session, Terms
-from ..selectors import with_place_counts
+from ..selectors import with_place_counts, with_recent_no_shows
 from ..services.bookings import booking_cancel, booking_create
 from ..services.sessions import session_cancel, session_create, session_duplicate, session_update
 from ..services.terms import (
@@ -167,7 +167,7 @@ def session_detail(request, pk):
         ),
         pk=pk,
     )
-    bookings = (
+    bookings = with_recent_no_shows(
         Booking.objects.filter(session=session)
         .select_related("delegate", "agency", "booked_by", "cancelled_by")
         .order_by("booked_at", "pk")

@@ -25,6 +25,7 @@ from ..forms_money import (
 )
 from ..models import Charge, Invoice, InvoiceLine
 from ..selectors import (
+    REPEAT_NO_SHOWS_WINDOW,
     charge_totals,
     charges_filtered,
     day_start,
@@ -39,7 +40,6 @@ from ..templatetags.money import pounds
 coordinators_only = role_required(Role.COORDINATOR)
 CHARGES_PER_PAGE = 50
 INVOICES_PER_PAGE = 50
-REPEAT_NO_SHOWS_WINDOW = timedelta(days=365)
 
 
 # Charges ---------------------------------------------------------------------------------
