@@ -179,14 +179,24 @@ def outbox_deliver(*, message_id: int) -> bool:
         return True
 
 
-def outbox_pending_ids(*, limit: int = 200) -> list[int]:
+def outbox_pending_ids(*, after: int = 0, limit: int = 200) -> list[int]:
+    """A batch of pending messages, in the order they were written (ids after `after`)."""
     return list(
-        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).values_list(
-            "pk", flat=True
-        )[:limit]
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, pk__gt=after)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
     )
 
 
-def outbox_deliver_all(*, limit: int = 200) -> int:
-    """Deliver pending messages, oldest first; returns how many this call sent."""
-    return sum(outbox_deliver(message_id=pk) for pk in outbox_pending_ids(limit=limit))
+def outbox_deliver_all(*, batch: int = 200) -> int:
+    """Deliver every pending message, oldest first, a batch at a time, trying each once
+    (one that fails waits for the next sweep); returns how many this call sent.
+
+    One delivery task serves a whole rush of messages (see _kick_delivery), so it goes on
+    until none is left rather than stopping after one batch.
+    """
+    sent, after = 0, 0
+    while ids := outbox_pending_ids(after=after, limit=batch):
+        sent += sum(outbox_deliver(message_id=pk) for pk in ids)
+        after = ids[-1]
+    return sent

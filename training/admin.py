@@ -22,10 +22,18 @@ class SessionAdmin(admin.ModelAdmin):
     list_filter = ["status", "course__programme"]
     date_hierarchy = "starts_at"
     raw_id_fields = ["trainers"]
-    # Capacity and status change who holds a place: only the services, with the session
-    # locked, the waiting list promoted, people told and the audit trail written, change
-    # them (Training → Manage sessions).
-    readonly_fields = ["capacity", "status", "register_closed_at"]
+
+    # To look at only. Sessions are created and changed under Manage sessions, whose
+    # services lock the session, promote the waiting list, tell the people booked and
+    # write the audit trail; the admin would do none of that.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 admin.site.register(Venue)

@@ -80,3 +80,11 @@ def test_after_a_broker_outage_the_next_message_queues_a_task_again(broker, enqu
     broker.down = False
     enqueue()
     assert broker.queued == [{"countdown": KICK_WINDOW_S}]
+
+
+def test_one_delivery_task_sends_a_backlog_larger_than_a_batch(broker, enqueue):
+    for n in range(7):
+        enqueue(subject=f"Message {n}")
+    mail.outbox = []
+    assert outbox_deliver_all(batch=3) == 7
+    assert sorted(m.subject for m in mail.outbox) == sorted(f"Message {n}" for n in range(7))

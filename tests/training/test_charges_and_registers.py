@@ -259,6 +259,36 @@ def test_cancelling_the_session_waives_its_late_cancellation_charges_as_not_owed
     assert AuditEntry.objects.filter(action="charge_waived").count() == 1
 
 
+def test_an_invoiced_late_cancellation_on_a_cancelled_session_is_not_billed_again(session):
+    late = book(session)
+    coordinator = UserFactory(roles=["coordinator"])
+    with at(START - timedelta(days=1)):
+        booking_cancel(booking=late, actor=late.delegate)
+    (invoice,) = invoices_run(period_end=date(2026, 6, 30))
+    with at(START - timedelta(hours=12)):
+        session_cancel(session=session, actor=coordinator, reason="Trainer ill")
+    late.refresh_from_db()
+    assert charge_needs_credit_note(late).invoice == invoice
+
+    credit_note_issue(invoice=invoice, actor=coordinator, reason="Session cancelled")
+
+    charge = Charge.objects.get()
+    assert (charge.status, charge.waived_as_not_owed) == ("waived", True)
+    assert invoices_run(period_end=date(2026, 6, 30)) == []
+
+
+def test_a_charge_owed_again_as_another_kind_is_told_again(session, trainer):
+    booking = book(session)
+    with at(START):
+        attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+    coordinator = UserFactory(roles=["coordinator"])
+    attendance_mark(booking=booking, attendance="attended", actor=coordinator, reason="Misread")
+    attendance_mark(booking=booking, attendance="turned_away", actor=coordinator, reason="Late")
+    notices = OutboxMessage.objects.filter(kind="non_attendance_charge")
+    assert sorted(m.dedupe_key.rsplit("-", 1)[-1] for m in notices) == ["no_show", "turned_away"]
+
+
 def test_a_changed_invoice_prefix_applies_from_the_next_number(session, trainer, settings):
     no_shows(session, trainer, 1, AgencyFactory())
     assert invoices_run(period_end=date(2026, 6, 30))[0].number == "LSCB-000001"

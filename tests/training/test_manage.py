@@ -327,6 +327,31 @@ def test_a_new_time_is_sent_to_everyone_booked_or_waiting_with_a_new_invite(
     assert "still on the waiting list" in changed[waiting.delegate.email].body
 
 
+def test_a_session_cannot_be_moved_into_the_past(coordinator_client):
+    session = on_the_minute()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    response = coordinator_client.post(
+        reverse("training:manage_session_edit", args=[session.pk]),
+        session_post_data(session, **date_parts("date", yesterday)),
+    )
+    assert response.status_code == 200
+    assert "A session cannot be moved to a time that has passed" in response.content.decode()
+
+
+def test_the_admin_shows_sessions_but_does_not_change_them(client):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser(email="admin@example.org", password="x" * 12)
+    client.force_login(admin)
+    session = SessionFactory()
+    assert client.get(reverse("admin:training_session_changelist")).status_code == 200
+    assert client.get(reverse("admin:training_session_add")).status_code == 403
+    change = reverse("admin:training_session_change", args=[session.pk])
+    assert client.post(change, {"capacity": 500}).status_code == 403
+    session.refresh_from_db()
+    assert session.capacity != 500
+
+
 def test_the_course_cannot_change_once_people_have_booked(coordinator_client):
     session = SessionFactory()
     book(session)

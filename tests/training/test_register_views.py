@@ -23,7 +23,7 @@ from tests.factories import (
     coordinator,
 )
 from training.models import Booking, Charge, Session
-from training.services.invoices import invoices_run
+from training.services.invoices import invoice_mark_paid, invoices_run
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -407,6 +407,20 @@ def test_correcting_an_invoiced_charge_says_a_credit_note_is_needed(client, sess
         f"{invoice.number}, which cannot change: credit that invoice to correct it."
     )
     assert Charge.objects.get(booking=booking).status == Charge.Status.INVOICED
+
+    # Once paid, the invoice cannot be credited: the page says what to do instead.
+    invoice_mark_paid(invoice=invoice, actor=coordinator())
+    with at(START + timedelta(days=4)):
+        response = client.post(
+            correct, {"attendance": "absent", "reason": "Back to absent"}, follow=True
+        )
+        response = client.post(
+            correct, {"attendance": "attended", "reason": "Signed after all"}, follow=True
+        )
+    assert messages_of(response)[-1].endswith(
+        f"The charge is on invoice {invoice.number}, which has been paid: "
+        "agree any refund with the organisation."
+    )
 
 
 # Sign-in sheet and attendance list -------------------------------------------------------

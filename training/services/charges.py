@@ -16,7 +16,7 @@ from audit.services import audit_record
 from notifications.services import outbox_enqueue
 
 from ..errors import BookingError
-from ..models import Booking, Charge
+from ..models import Booking, Charge, Session
 from ..templatetags.money import pounds
 
 NON_ATTENDANCE = {
@@ -29,7 +29,10 @@ ATTENDED = {Booking.Attendance.ATTENDED, Booking.Attendance.PARTIAL}
 def charge_due(booking: Booking) -> tuple[str, int] | None:
     """The charge a booking's state calls for, as (kind, pence), or None.
 
-    A version of the terms may set an amount to nothing: then nothing is owed."""
+    A version of the terms may set an amount to nothing: then nothing is owed. Nor is
+    anything owed for a session the partnership cancelled: no place was wasted."""
+    if booking.session.status == Session.Status.CANCELLED:
+        return None
     due = _due_under_terms(booking)
     return due if due is not None and due[1] > 0 else None
 
@@ -55,6 +58,12 @@ def _due_under_terms(booking: Booking) -> tuple[str, int] | None:
     return None
 
 
+def _for_non_attendance(charge: Charge, booking: Booking) -> bool:
+    return charge.kind in (Charge.Kind.NO_SHOW, Charge.Kind.TURNED_AWAY) or (
+        charge.kind == Charge.Kind.COURSE_FEE and booking.attendance in NON_ATTENDANCE
+    )
+
+
 def _notify_non_attendance(charge: Charge) -> None:
     booking = charge.booking
     outbox_enqueue(
@@ -71,7 +80,8 @@ def _notify_non_attendance(charge: Charge) -> None:
             "charge": charge,
             "amount": pounds(charge.amount_pence),
         },
-        dedupe_key=f"non-attendance-{charge.pk}",
+        # Once a charge and kind: owed again as another kind after a correction, it is told.
+        dedupe_key=f"non-attendance-{charge.pk}-{charge.kind}",
     )
 
 
@@ -100,9 +110,7 @@ def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Ch
             summary=f"{charge.get_kind_display()} {pounds(pence)} to {booking.agency}",
             data={"booking": booking.pk, "kind": kind, "pence": pence},
         )
-        if kind in (Charge.Kind.NO_SHOW, Charge.Kind.TURNED_AWAY) or (
-            kind == Charge.Kind.COURSE_FEE and booking.attendance in NON_ATTENDANCE
-        ):
+        if _for_non_attendance(charge, booking):
             _notify_non_attendance(charge)
         return charge
     if charge.status == Charge.Status.WAIVED and charge.waived_as_not_owed and due is not None:
@@ -128,6 +136,8 @@ def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Ch
             summary=f"Owed again: {charge.get_kind_display()} {pounds(charge.amount_pence)}"
             + (f": {reason}" if reason else ""),
         )
+        if _for_non_attendance(charge, booking):
+            _notify_non_attendance(charge)
         return charge
     if charge.status != Charge.Status.PENDING:
         return charge

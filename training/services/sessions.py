@@ -67,6 +67,8 @@ def session_update(*, session: Session, actor: User, trainers=None, **fields) ->
             raise BookingError("Only a scheduled session can be changed")
         merged = {name: fields.get(name, getattr(session, name)) for name in SESSION_FIELDS}
         _check(merged)
+        if merged["starts_at"] != session.starts_at and merged["starts_at"] <= timezone.now():
+            raise BookingError("A session cannot be moved to a time that has passed")
         active = list(
             Booking.objects.filter(session=session, status__in=Booking.ACTIVE).select_related(
                 "delegate"

@@ -21,7 +21,7 @@ from accounts.permissions import role_required
 from ..documents import render_pdf
 from ..errors import BookingError
 from ..forms_register import CloseForm, CorrectionForm, RegisterForm, WalkInForm
-from ..models import Booking, Charge, Session
+from ..models import Booking, Charge, Invoice, Session
 from ..permissions import can_take_register
 from ..selectors import register_bookings, register_counts, with_place_counts
 from ..services.charges import charge_needs_credit_note
@@ -299,6 +299,12 @@ def register_correct(request, pk):
             invoiced = charge_needs_credit_note(booking)
             if invoiced is None:
                 messages.success(request, f"{done} Any charge not yet invoiced has been updated.")
+            elif invoiced.invoice.status == Invoice.Status.PAID:
+                messages.warning(
+                    request,
+                    f"{done} The charge is on invoice {invoiced.invoice.number}, which has "
+                    "been paid: agree any refund with the organisation.",
+                )
             else:
                 messages.warning(
                     request,
