@@ -196,10 +196,7 @@ def test_closed_register_is_corrected_only_by_a_coordinator_with_a_reason(sessio
 
 
 def test_a_correction_corrected_back_charges_again(session, trainer):
-    booking = book(session)
-    with at(START):
-        attendance_mark(booking=booking, attendance="absent", actor=trainer)
-        register_close(session=session, actor=trainer)
+    (booking,) = no_shows(session, trainer, 1, AgencyFactory())
     coordinator = UserFactory(roles=["coordinator"])
     attendance_mark(booking=booking, attendance="attended", actor=coordinator, reason="Misread")
     assert Charge.objects.get().status == Charge.Status.WAIVED
@@ -212,10 +209,7 @@ def test_a_correction_corrected_back_charges_again(session, trainer):
 
 
 def test_a_waiver_stands_whatever_the_register_says_later(session, trainer):
-    booking = book(session)
-    with at(START):
-        attendance_mark(booking=booking, attendance="absent", actor=trainer)
-        register_close(session=session, actor=trainer)
+    (booking,) = no_shows(session, trainer, 1, AgencyFactory())
     coordinator = UserFactory(roles=["coordinator"])
     charges_waive(charges=Charge.objects.all(), actor=coordinator, reason="Family emergency")
     attendance_mark(booking=booking, attendance="turned_away", actor=coordinator, reason="Late")
@@ -278,10 +272,7 @@ def test_an_invoiced_late_cancellation_on_a_cancelled_session_is_not_billed_agai
 
 
 def test_a_charge_owed_again_as_another_kind_is_told_again(session, trainer):
-    booking = book(session)
-    with at(START):
-        attendance_mark(booking=booking, attendance="absent", actor=trainer)
-        register_close(session=session, actor=trainer)
+    (booking,) = no_shows(session, trainer, 1, AgencyFactory())
     coordinator = UserFactory(roles=["coordinator"])
     attendance_mark(booking=booking, attendance="attended", actor=coordinator, reason="Misread")
     attendance_mark(booking=booking, attendance="turned_away", actor=coordinator, reason="Late")

@@ -40,11 +40,16 @@ def _copy_to(booking: Booking) -> list[str]:
     return [booking.line_manager_email] if booking.line_manager_email else []
 
 
-def _queue_booking_message(booking: Booking, *, kind: str, subject: str, ics_method: str = ""):
+# Messages about holding a place copy the line manager, when the delegate holds one.
+COPIED_TO_LINE_MANAGER = {"booking_confirmed", "booking_promoted", "session_changed"}
+
+
+def queue_booking_message(booking: Booking, *, kind: str, subject: str, ics_method: str = ""):
+    has_place = booking.status == Booking.Status.CONFIRMED
     outbox_enqueue(
         kind=kind,
         to=[booking.delegate.email],
-        cc=_copy_to(booking) if kind in {"booking_confirmed", "booking_promoted"} else [],
+        cc=_copy_to(booking) if kind in COPIED_TO_LINE_MANAGER and has_place else [],
         subject=subject,
         template=f"training/{kind}",
         context={
@@ -138,14 +143,14 @@ def booking_create(
             summary=f"{delegate} {booking.get_status_display().lower()} on {session}",
         )
         if status == Booking.Status.CONFIRMED:
-            _queue_booking_message(
+            queue_booking_message(
                 booking,
                 kind="booking_confirmed",
                 subject=f"Booking confirmed: {session.course.title}",
                 ics_method="REQUEST",
             )
         else:
-            _queue_booking_message(
+            queue_booking_message(
                 booking,
                 kind="waitlist_joined",
                 subject=f"On the waiting list: {session.course.title}",
@@ -191,7 +196,7 @@ def waitlist_promote(*, session: Session) -> list[Booking]:
             obj=booking,
             summary=f"{booking.delegate} promoted from the waiting list on {session}",
         )
-        _queue_booking_message(
+        queue_booking_message(
             booking,
             kind="booking_promoted",
             subject=f"A place has come up: {session.course.title}",
@@ -258,7 +263,7 @@ def booking_cancel(
         )
         charge_sync(booking=booking, actor=actor)
         if was_confirmed:
-            _queue_booking_message(
+            queue_booking_message(
                 booking,
                 kind="booking_cancelled",
                 subject=f"Booking cancelled: {session.course.title}",
@@ -266,7 +271,7 @@ def booking_cancel(
             )
             waitlist_promote(session=session)
         else:
-            _queue_booking_message(
+            queue_booking_message(
                 booking,
                 kind="waitlist_left",
                 subject=f"Off the waiting list: {session.course.title}",
@@ -318,13 +323,13 @@ def booking_substitute(*, booking: Booking, substitute: User, actor: User) -> Bo
             summary=f"{booking.delegate} handed their place on {session} to {substitute}",
             data={"from_booking": booking.pk},
         )
-        _queue_booking_message(
+        queue_booking_message(
             booking,
             kind="booking_cancelled",
             subject=f"Place handed on: {session.course.title}",
             ics_method="CANCEL",
         )
-        _queue_booking_message(
+        queue_booking_message(
             replacement,
             kind="booking_confirmed",
             subject=f"Booking confirmed: {session.course.title}",

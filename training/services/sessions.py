@@ -14,7 +14,7 @@ from notifications.services import outbox_enqueue
 
 from ..errors import BookingError
 from ..models import Booking, Session
-from .bookings import BOOKING_ICS, session_lock, waitlist_promote
+from .bookings import BOOKING_ICS, queue_booking_message, session_lock, waitlist_promote
 from .charges import charges_waive_for_cancelled_session
 
 SESSION_FIELDS = (
@@ -113,6 +113,7 @@ def session_update(*, session: Session, actor: User, trainers=None, **fields) ->
             )
         if rescheduled:
             for booking in active:
+                booking.session = session  # Already loaded, with its course: no query each.
                 _tell_of_new_schedule(booking, session)
         waitlist_promote(session=session)
     return session
@@ -120,20 +121,10 @@ def session_update(*, session: Session, actor: User, trainers=None, **fields) ->
 
 def _tell_of_new_schedule(booking: Booking, session: Session) -> None:
     has_place = booking.status == Booking.Status.CONFIRMED
-    outbox_enqueue(
+    queue_booking_message(
+        booking,
         kind="session_changed",
-        to=[booking.delegate.email],
-        cc=[booking.line_manager_email] if has_place and booking.line_manager_email else [],
         subject=f"Session changed: {session.course.title}",
-        template="training/session_changed",
-        context={
-            "booking": booking,
-            "session": session,
-            "course": session.course,
-            "delegate": booking.delegate,
-        },
-        ics_builder=BOOKING_ICS if has_place else "",
-        ics_object=booking if has_place else None,
         ics_method="REQUEST" if has_place else "",
     )
 
