@@ -37,8 +37,12 @@ $(VENV)/.installed: requirements.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	@touch $@
 
+# WeasyPrint's system libraries: installed with apt-get when root or passwordless sudo allows,
+# otherwise the check prints the command to run.
 install: $(VENV)/.installed
-	@$(BIN)/python scripts/check_system_libs.py
+	@$(BIN)/python scripts/check_system_libs.py 2>/dev/null || { \
+	  bash scripts/install_system_libs.sh && $(BIN)/python scripts/check_system_libs.py; } || { \
+	  $(BIN)/python scripts/check_system_libs.py; }
 
 frontend: install
 	bash scripts/build_frontend.sh

@@ -12,7 +12,7 @@ VENV=${VENV:-.venv}
 export DEBUG=${DEBUG:-true}
 
 # The filesystem broker needs its folders; mail goes to var/mail.
-mkdir -p var/celery/queue var/celery/processed var/mail
+mkdir -p var/celery/queue var/celery/processed var/celery/control var/mail
 
 # Job control gives each background process its own process group (so stopping it also
 # stops its children: runserver's autoreloader, the worker's pool) and leaves SIGINT to them.
