@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "training",
     "evaluations",
     "reports",
+    "privacy",
     "pages",
     "demo",
 ]
@@ -222,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.invoices_monthly",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Monthly: anonymise the people whose retention period has ended.
+    "retention-anonymise": {
+        "task": "privacy.tasks.people_anonymise_due",
+        "schedule": crontab(day_of_month=1, hour=2, minute=45),
+    },
     "purge-axes-attempts": {
         "task": "accounts.tasks.failed_logins_purge",
         "schedule": crontab(hour=3, minute=15),
@@ -272,4 +278,8 @@ COURSEBOOK_PARTNERSHIP_ADDRESS = env.str(
 COURSEBOOK_INVOICE_PREFIX = env.str("INVOICE_PREFIX", default="LSCB-")
 COURSEBOOK_CREDIT_NOTE_PREFIX = env.str("CREDIT_NOTE_PREFIX", default="LSCB-CN-")
 # Certificates become downloadable once the end-of-session evaluation is submitted.
+# Personal data is anonymised this many years after a person's last booking, attendance,
+# answer or sign-in; issued invoices are kept this many years after their financial year.
+COURSEBOOK_RETENTION_YEARS = env.int("RETENTION_YEARS", default=7)
+COURSEBOOK_INVOICE_RETENTION_YEARS = env.int("INVOICE_RETENTION_YEARS", default=6)
 COURSEBOOK_CERTIFICATE_NEEDS_EVALUATION = env.bool("CERTIFICATE_NEEDS_EVALUATION", default=True)

@@ -3,6 +3,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from privacy.retention import retention_terms
+
 from .health import broker_ok, database_ok
 
 
@@ -11,7 +13,7 @@ def home(request):
 
 
 def privacy(request):
-    return render(request, "pages/privacy.html")
+    return render(request, "pages/privacy.html", {"retention": retention_terms()})
 
 
 def accessibility(request):

@@ -1,0 +1,201 @@
+"""Reads about one person's data: who is due for anonymisation, and everything held on them."""
+
+from datetime import datetime
+
+from django.db.models import Max, Q, QuerySet
+
+from accounts.models import AgencyMembership, OrganisationRequest, User
+from audit.models import AuditEntry
+from evaluations.models import SurveyInvitation
+from training.models import Booking, Certificate, Charge
+
+from .retention import personal_data_cutoff
+
+
+def people_due_for_anonymisation(*, now: datetime) -> QuerySet[User]:
+    """People with nothing (no booking, attendance mark, answer or sign-in) since the cutoff.
+
+    Computed in the database: one grouped query, whatever the number of people.
+    """
+    cutoff = personal_data_cutoff(now)
+    moments = [
+        "last_login",
+        "last_booked",
+        "last_cancelled",
+        "last_marked",
+        "last_session",
+        "last_answer",
+    ]
+    # Each moment before the cutoff or never; spelled out, because NOT over NULL is NULL.
+    quiet = Q(date_joined__lt=cutoff)
+    for moment in moments:
+        quiet &= Q(**{f"{moment}__lt": cutoff}) | Q(**{f"{moment}__isnull": True})
+    return (
+        User.objects.filter(is_superuser=False, anonymisation__isnull=True)
+        .annotate(
+            last_booked=Max("bookings__booked_at"),
+            last_cancelled=Max("bookings__cancelled_at"),
+            last_marked=Max("bookings__attendance_marked_at"),
+            last_session=Max("bookings__session__ends_at"),
+            last_answer=Max("bookings__invitations__response__updated_at"),
+        )
+        .filter(quiet)
+        .order_by("pk")
+    )
+
+
+def _when(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def person_audit_entries(user: User) -> QuerySet[AuditEntry]:
+    """Audit entries about the person: their account, bookings and charges, or by them."""
+    booking_ids = [
+        str(pk) for pk in Booking.objects.filter(delegate=user).values_list("pk", flat=True)
+    ]
+    charge_ids = [
+        str(pk)
+        for pk in Charge.objects.filter(booking__delegate=user).values_list("pk", flat=True)
+    ]
+    return AuditEntry.objects.filter(
+        Q(actor=user)
+        | Q(object_type="accounts.user", object_id=str(user.pk))
+        | Q(object_type="training.booking", object_id__in=booking_ids)
+        | Q(object_type="training.charge", object_id__in=charge_ids)
+    ).order_by("at", "pk")
+
+
+def _evaluations(user: User) -> list[dict]:
+    invitations = (
+        SurveyInvitation.objects.filter(booking__delegate=user)
+        .select_related("booking__session__course", "response")
+        .prefetch_related("response__answers__question", "response__outcome_ratings__outcome")
+        .order_by("created_at", "pk")
+    )
+    records = []
+    for invitation in invitations:
+        response = getattr(invitation, "response", None)
+        record = {
+            "kind": invitation.kind,
+            "course": invitation.booking.session.course.code,
+            "session_start": _when(invitation.booking.session.starts_at),
+            "sent_at": _when(invitation.sent_at),
+            "submitted_at": _when(invitation.submitted_at),
+            "imported": invitation.is_imported,
+            "answers": [],
+            "outcome_ratings": [],
+        }
+        if response is not None:
+            record["answers"] = [
+                {
+                    "question": answer.question.text,
+                    "rating": answer.rating,
+                    "choice": answer.choice or None,
+                    "choices": answer.choices or [],
+                    "text": answer.text or None,
+                }
+                for answer in response.answers.all()
+            ]
+            record["outcome_ratings"] = [
+                {
+                    "outcome": rating.outcome.text,
+                    "before": rating.before,
+                    "after": rating.after,
+                    "pre": rating.pre,
+                }
+                for rating in response.outcome_ratings.all()
+            ]
+        records.append(record)
+    return records
+
+
+def person_record(user: User) -> dict:
+    """Everything Coursebook holds about one person, for a subject access request."""
+    bookings = (
+        Booking.objects.filter(delegate=user)
+        .select_related("session__course", "agency")
+        .order_by("booked_at", "pk")
+    )
+    charges = (
+        Charge.objects.filter(booking__delegate=user)
+        .select_related("booking__session__course", "agency", "invoice")
+        .order_by("raised_at", "pk")
+    )
+    certificates = Certificate.objects.filter(booking__delegate=user).select_related(
+        "booking__session__course"
+    )
+    return {
+        "account": {
+            "email": user.email,
+            "full_name": user.full_name,
+            "job_title": user.job_title,
+            "organisation": user.agency.name if user.agency_id else None,
+            "line_manager_name": user.line_manager_name,
+            "line_manager_email": user.line_manager_email,
+            "access_needs": user.access_needs,
+            "email_verified_at": _when(user.email_verified_at),
+            "date_joined": _when(user.date_joined),
+            "last_login": _when(user.last_login),
+            "roles": sorted(user.groups.values_list("name", flat=True)),
+        },
+        "organisation_history": [
+            {
+                "organisation": membership.agency.name,
+                "job_title": membership.job_title,
+                "started_at": _when(membership.started_at),
+                "ended_at": _when(membership.ended_at),
+            }
+            for membership in AgencyMembership.objects.filter(user=user).select_related("agency")
+        ],
+        "organisation_requests": [
+            {
+                "name": request.name,
+                "status": request.status,
+                "created_at": _when(request.created_at),
+            }
+            for request in OrganisationRequest.objects.filter(requested_by=user)
+        ],
+        "bookings": [
+            {
+                "course": booking.session.course.code,
+                "course_title": booking.session.course.title,
+                "session_start": _when(booking.session.starts_at),
+                "organisation": booking.agency.name,
+                "status": booking.status,
+                "booked_at": _when(booking.booked_at),
+                "cancelled_at": _when(booking.cancelled_at),
+                "cancellation_reason": booking.cancellation_reason,
+                "attendance": booking.attendance,
+                "walk_in": booking.is_walk_in,
+                "line_manager_email": booking.line_manager_email,
+                "access_needs": booking.access_needs,
+                "evaluated_at": _when(booking.evaluated_at),
+            }
+            for booking in bookings
+        ],
+        "charges": [
+            {
+                "course": charge.booking.session.course.code,
+                "session_start": _when(charge.booking.session.starts_at),
+                "organisation": charge.agency.name,
+                "kind": charge.kind,
+                "amount_pence": charge.amount_pence,
+                "status": charge.status,
+                "invoice": charge.invoice.number if charge.invoice_id else None,
+            }
+            for charge in charges
+        ],
+        "certificates": [
+            {
+                "code": certificate.code,
+                "course": certificate.booking.session.course.code,
+                "issued_at": _when(certificate.issued_at),
+            }
+            for certificate in certificates
+        ],
+        "evaluations": _evaluations(user),
+        "audit_entries": [
+            {"at": _when(entry.at), "action": entry.action, "summary": entry.summary}
+            for entry in person_audit_entries(user)
+        ],
+    }
