@@ -1,0 +1,259 @@
+"""Who may reach every page: one entry per URL pattern of the project, found from the URL
+resolver, so a new page without an entry fails the suite with its name.
+
+Each pattern is requested with GET and with POST (empty data) as each of seven people:
+anonymous, the delegate who owns the objects, another delegate of the same organisation,
+the trainer of the session, the trainer of another session, a coordinator and a reviewer.
+Refused means 403 or 404 (or 405 for a method the page does not take), never the data.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from accounts.models import OrganisationRequest, Role
+from tests.factories import (
+    AgencyFactory,
+    BookingFactory,
+    BoroughFactory,
+    CourseFactory,
+    SessionFactory,
+    UserFactory,
+)
+from training.models import Booking, Certificate, Invoice
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = [
+    "anonymous",
+    "owner",
+    "other_delegate",
+    "trainer",
+    "other_trainer",
+    "coordinator",
+    "reviewer",
+]
+OK, LOGIN, REFUSED = "ok", "login", "refused"
+
+
+def level(allowed: set[str], *, anonymous: str = LOGIN) -> dict[str, str]:
+    return {
+        person: anonymous if person == "anonymous" else (OK if person in allowed else REFUSED)
+        for person in PEOPLE
+    }
+
+
+EVERYONE = dict.fromkeys(PEOPLE, OK)
+SIGNED_IN = level(set(PEOPLE) - {"anonymous"})
+OWNER_OR_COORDINATOR = level({"owner", "coordinator"})
+OWNER_ONLY = level({"owner"})
+REGISTER = level({"trainer", "coordinator"})
+TRAINERS = level({"trainer", "other_trainer", "coordinator"})
+COORDINATORS = level({"coordinator"})
+REVIEWERS = level({"coordinator", "reviewer"})
+
+
+@dataclass
+class Rule:
+    kwargs: str | None = None  # which object of the world fills the pattern's arguments
+    get: dict | None = None
+    post: dict | None = None  # the same as get unless given
+
+    @property
+    def post_rule(self) -> dict:
+        return self.post if self.post is not None else self.get
+
+
+MATRIX: dict[str, Rule] = {
+    # Public pages and sign-in
+    "pages:home": Rule(get=EVERYONE),
+    "pages:privacy": Rule(get=EVERYONE),
+    "pages:accessibility": Rule(get=EVERYONE),
+    "pages:healthz": Rule(get=EVERYONE),
+    "accounts:register": Rule(get=EVERYONE),
+    "accounts:registered": Rule(get=SIGNED_IN),
+    "accounts:verify_email": Rule("token", get=EVERYONE),
+    "accounts:resend_verification": Rule(get=SIGNED_IN),
+    "accounts:login": Rule(get=EVERYONE),
+    "accounts:logout": Rule(get=EVERYONE),
+    "accounts:password_reset": Rule(get=EVERYONE),
+    "accounts:password_reset_done": Rule(get=EVERYONE),
+    "accounts:password_reset_confirm": Rule("token", get=EVERYONE),
+    "accounts:password_reset_complete": Rule(get=EVERYONE),
+    "certificates:verify_lookup": Rule(get=EVERYONE),
+    "certificates:verify": Rule("certificate_code", get=EVERYONE),
+    # One's own account and record
+    "accounts:profile": Rule(get=SIGNED_IN),
+    "accounts:details_edit": Rule(get=SIGNED_IN),
+    "accounts:organisation_change": Rule(get=SIGNED_IN),
+    "privacy:my_record": Rule(get=SIGNED_IN),
+    # The catalogue
+    "training:catalogue": Rule(get=EVERYONE),
+    "training:course": Rule("course", get=EVERYONE),
+    "training:session": Rule("session", get=EVERYONE),
+    "training:book": Rule("session", get=SIGNED_IN),
+    "training:my_training": Rule(get=SIGNED_IN),
+    # A delegate's booking
+    "training:booking": Rule("booking", get=OWNER_OR_COORDINATOR),
+    "training:booking_cancel": Rule("booking", get=OWNER_OR_COORDINATOR),
+    "training:booking_substitute": Rule("booking", get=OWNER_OR_COORDINATOR),
+    "training:booking_ics": Rule("booking", get=OWNER_ONLY),
+    "training:certificate": Rule("booking", get=OWNER_ONLY),
+    # Registers
+    "training:my_sessions": Rule(get=TRAINERS),
+    "training:register": Rule("session", get=REGISTER),
+    "training:register_mark_all": Rule("session", get=REGISTER),
+    "training:register_walk_in": Rule("session", get=REGISTER),
+    "training:register_close": Rule("session", get=REGISTER),
+    "training:register_sign_in_sheet": Rule("session", get=REGISTER),
+    "training:register_csv": Rule("session", get=REGISTER),
+    "training:register_correct": Rule("booking", get=COORDINATORS),
+    # Coordinators' pages
+    "accounts:people": Rule(get=COORDINATORS),
+    "accounts:person_roles": Rule("owner", get=COORDINATORS),
+    "accounts:agency_list": Rule(get=COORDINATORS),
+    "accounts:agency_create": Rule(get=COORDINATORS),
+    "accounts:agency_edit": Rule("agency", get=COORDINATORS),
+    "accounts:organisation_requests": Rule(get=COORDINATORS),
+    "accounts:organisation_request_decide": Rule("organisation_request", get=COORDINATORS),
+    "privacy:person_data": Rule("owner", get=COORDINATORS),
+    "privacy:person_record": Rule("owner", get=COORDINATORS),
+    "training:manage_sessions": Rule(get=COORDINATORS),
+    "training:manage_session_create": Rule(get=COORDINATORS),
+    "training:manage_session": Rule("session", get=COORDINATORS),
+    "training:manage_session_edit": Rule("session", get=COORDINATORS),
+    "training:manage_session_duplicate": Rule("session", get=COORDINATORS),
+    "training:manage_session_cancel": Rule("session", get=COORDINATORS),
+    "training:manage_session_book": Rule("session", get=COORDINATORS),
+    "training:manage_booking_cancel": Rule("booking", get=COORDINATORS),
+    "training:manage_terms": Rule(get=COORDINATORS),
+    "training:manage_charges": Rule(get=COORDINATORS),
+    "training:manage_invoices": Rule(get=COORDINATORS),
+    "training:manage_invoices_run": Rule(get=COORDINATORS),
+    "training:manage_invoices_csv": Rule(get=COORDINATORS),
+    "training:manage_invoice_lines_csv": Rule(get=COORDINATORS),
+    "training:manage_invoice": Rule("invoice", get=COORDINATORS),
+    "training:manage_invoice_pdf": Rule("invoice", get=COORDINATORS),
+    "training:manage_invoice_paid": Rule("invoice", get=COORDINATORS),
+    "training:manage_invoice_credit": Rule("invoice", get=COORDINATORS),
+}
+
+# The Django admin has its own staff check and is not part of Coursebook's pages.
+EXCLUDED_NAMESPACES = {"admin"}
+
+
+def project_patterns() -> dict[str, URLPattern]:
+    found: dict[str, URLPattern] = {}
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace in EXCLUDED_NAMESPACES:
+                    continue
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            else:
+                assert pattern.name, f"{pattern.pattern} has no name, so it has no entry"
+                found[f"{namespace}:{pattern.name}" if namespace else pattern.name] = pattern
+
+    walk(get_resolver().url_patterns, None)
+    return found
+
+
+def test_every_url_pattern_has_an_entry_in_the_matrix():
+    missing = sorted(set(project_patterns()) - set(MATRIX))
+    assert not missing, f"URL patterns with no entry in the access matrix: {missing}"
+    stale = sorted(set(MATRIX) - set(project_patterns()))
+    assert not stale, f"Entries for URL patterns that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world():
+    borough = BoroughFactory()
+    school = AgencyFactory(name="Matrix Primary School", borough=borough)
+    people = {
+        "owner": UserFactory(agency=school),
+        "other_delegate": UserFactory(agency=school),
+        "trainer": UserFactory(roles=[Role.TRAINER]),
+        "other_trainer": UserFactory(roles=[Role.TRAINER]),
+        "coordinator": UserFactory(roles=[Role.COORDINATOR]),
+        "reviewer": UserFactory(roles=[Role.REVIEWER]),
+    }
+    started = timezone.now() - timedelta(hours=2)
+    session = SessionFactory(
+        course=CourseFactory(outcomes=["Know what to do"]),
+        starts_at=started,
+        ends_at=started + timedelta(hours=6),
+    )
+    session.trainers.add(people["trainer"])
+    other_session = SessionFactory()
+    other_session.trainers.add(people["other_trainer"])
+    booking = BookingFactory(session=session, delegate=people["owner"], attendance="attended")
+    BookingFactory(session=other_session, delegate=people["other_delegate"])
+    Certificate.objects.create(booking=booking, code="ABCD-EFGH-JKMN")
+    invoice = Invoice.objects.create(
+        number="MATRIX-1",
+        agency=school,
+        period_start=started.date(),
+        period_end=started.date(),
+        total_pence=0,
+        agency_name=school.name,
+        pdf=b"%PDF-1.4",
+    )
+    request = OrganisationRequest.objects.create(
+        requested_by=people["other_delegate"],
+        name="New charity",
+        sector="voluntary",
+        borough=borough,
+    )
+    objects = {
+        "token": {"uidb64": "MQ", "token": "not-a-real-token"},
+        "certificate_code": {"code": "ABCD-EFGH-JKMN"},
+        "course": {"code": session.course.code},
+        "session": {"pk": session.pk},
+        "booking": {"pk": booking.pk},
+        "owner": {"pk": people["owner"].pk},
+        "agency": {"pk": school.pk},
+        "organisation_request": {"pk": request.pk},
+        "invoice": {"pk": invoice.pk},
+    }
+    return people, objects
+
+
+def outcome(response) -> str:
+    if response.status_code in (403, 404, 405):
+        return REFUSED
+    if response.status_code == 302 and response["Location"].startswith(reverse("accounts:login")):
+        return LOGIN
+    return OK
+
+
+def _acceptable(expected: str, got: str, status: int) -> bool:
+    # A page that takes only one method answers the other with 405, whoever asks.
+    return expected == got or status == 405
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access(client, world, name):
+    people, objects = world
+    rule = MATRIX[name]
+    url = reverse(name, kwargs=objects[rule.kwargs] if rule.kwargs else None)
+    problems = []
+    # Refused people first: what the allowed ones post may change the objects.
+    order = sorted(PEOPLE, key=lambda person: rule.get[person] == OK)
+    for person in order:
+        client.logout()
+        if person != "anonymous":
+            client.force_login(people[person], backend="django.contrib.auth.backends.ModelBackend")
+        for method, expected in (("GET", rule.get[person]), ("POST", rule.post_rule[person])):
+            response = client.get(url) if method == "GET" else client.post(url, {})
+            assert response.status_code < 500, f"{method} {name} as {person}: server error"
+            got = outcome(response)
+            if not _acceptable(expected, got, response.status_code):
+                problems.append(
+                    f"{method} as {person}: expected {expected}, got {response.status_code}"
+                )
+    assert not problems, f"{name}: " + "; ".join(problems)
+    assert Booking.objects.filter(pk=objects["booking"]["pk"]).exists()
