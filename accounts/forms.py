@@ -6,6 +6,7 @@ from django.urls import reverse
 from notifications.services import outbox_enqueue
 
 from .models import Agency, Borough, Role, Sector, User
+from .signin import email_normalise
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
@@ -132,6 +133,10 @@ class SignInForm(AuthenticationForm):
             attrs={"autocomplete": "email", "spellcheck": "false"}
         )
         self.fields["password"].label = "Password"
+
+    def clean_username(self) -> str:
+        # Authenticated and throttled under one spelling (see accounts.signin).
+        return email_normalise(self.cleaned_data.get("username"))
 
 
 class OutboxPasswordResetForm(PasswordResetForm):
