@@ -10,6 +10,8 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_POST
 
+from notifications.services import outbox_failed
+
 from .errors import AccountError
 from .forms import (
     AgencyFilterForm,
@@ -182,7 +184,12 @@ def agency_list(request):
     return render(
         request,
         "accounts/agency_list.html",
-        {"filters": filters, "page": page, "pending_count": pending.count()},
+        {
+            "filters": filters,
+            "page": page,
+            "pending_count": pending.count(),
+            "emails_not_sent": outbox_failed().count(),
+        },
     )
 
 
