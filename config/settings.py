@@ -149,6 +149,11 @@ AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 
+# Emails with a link (password reset, verification, registration) each address and each
+# client (IP address) may ask for in an hour.
+COURSEBOOK_EMAILS_PER_ADDRESS = env.int("EMAILS_PER_ADDRESS_PER_HOUR", default=3)
+COURSEBOOK_EMAILS_PER_CLIENT = env.int("EMAILS_PER_CLIENT_PER_HOUR", default=20)
+
 # Locale ----------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-gb"
@@ -227,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-axes-attempts": {
         "task": "accounts.tasks.failed_logins_purge",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "purge-email-requests": {
+        "task": "notifications.tasks.email_requests_forget",
+        "schedule": crontab(hour=3, minute=20),
     },
 }
 

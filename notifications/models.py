@@ -54,3 +54,25 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.kind}: {self.subject}"
+
+
+class EmailRequest(models.Model):
+    """Someone asked Coursebook to email them a link (password reset, verification).
+
+    Counted to limit how many an address or a client may ask for (notifications.limits);
+    the address and the client's IP are stored only as keyed hashes, purged after a day.
+    """
+
+    class Scope(models.TextChoices):
+        ADDRESS = "address", "Email address"
+        CLIENT = "client", "Client"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"], name="email_request_count_idx")]
+
+    def __str__(self):
+        return f"{self.scope} at {self.at:%Y-%m-%d %H:%M}"

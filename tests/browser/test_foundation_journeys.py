@@ -43,7 +43,7 @@ def test_register_with_a_mistake_then_correct_it(browser_page, live_server, sett
     page.get_by_label("Confirm your password").fill("correct-horse-battery-42")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(re.compile(r"/account/register/done/"))
-    assert "Account created" in page.content()
+    assert "Check your email" in page.content()
     assert User.objects.filter(email="sam@school.example.org", email_verified_at=None).exists()
 
 
