@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import User
 from tests.factories import AgencyFactory, SessionFactory, UserFactory
@@ -34,7 +35,7 @@ def test_register_with_a_mistake_then_correct_it(browser_page, live_server, sett
     page.get_by_role("button", name="Create account").click()
 
     summary = page.locator(".govuk-error-summary")
-    assert "do not match" in summary.inner_text()
+    expect(summary).to_contain_text("do not match")
     assert_accessible(page)
     # What the person typed is still there.
     assert page.get_by_label("Full name").input_value() == "Sam Practitioner"
@@ -43,7 +44,7 @@ def test_register_with_a_mistake_then_correct_it(browser_page, live_server, sett
     page.get_by_label("Confirm your password").fill("correct-horse-battery-42")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(re.compile(r"/account/register/done/"))
-    assert "Check your email" in page.content()
+    expect(page.locator("main")).to_contain_text("Check your email")
     assert User.objects.filter(email="sam@school.example.org", email_verified_at=None).exists()
 
 
@@ -56,7 +57,7 @@ def test_sign_in_and_see_the_coordinator_navigation(browser_page, live_server):
     page.get_by_label("Password", exact=True).fill("a-long-test-password")
     page.get_by_role("button", name="Sign in").click()
     page.goto(live_server.url + "/account/organisations/")
-    assert page.get_by_role("heading", name="Organisations").is_visible()
+    expect(page.get_by_role("heading", name="Organisations")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="People and their roles").click()
@@ -64,7 +65,7 @@ def test_sign_in_and_see_the_coordinator_navigation(browser_page, live_server):
     page.get_by_role("link", name="Change roles of Tariq Trainer").click()
     page.get_by_label("Trainer: takes the registers of their sessions").check()
     page.get_by_role("button", name="Save roles").click()
-    assert "The roles of Tariq Trainer have been saved" in page.content()
+    expect(page.locator("main")).to_contain_text("The roles of Tariq Trainer have been saved")
     assert_accessible(page)
     trainer.refresh_from_db()
     assert trainer.has_role("trainer")
