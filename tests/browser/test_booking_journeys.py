@@ -28,6 +28,8 @@ def sign_in(page, email: str, *, check_accessibility: bool = True):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # Signed in once the next page has the sign-out form: only then may a test go elsewhere.
+    expect(page.locator('form[action="/account/sign-out/"]')).to_be_attached()
 
 
 def test_delegate_books_a_place_then_cancels_it_for_free(browser_page, live_server):
