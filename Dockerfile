@@ -51,4 +51,5 @@ USER coursebook
 EXPOSE 8000
 # Workers: set WEB_CONCURRENCY (gunicorn reads it) to the number of cores; the default is 1.
 # Booking is CPU-bound, so single-threaded workers, one a core, serve most (bench/README.md).
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# config/gunicorn_conf.py: the access log, without the tokens of emailed links.
+CMD ["gunicorn", "-c", "python:config.gunicorn_conf", "--bind", "0.0.0.0:8000"]

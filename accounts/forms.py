@@ -6,6 +6,7 @@ from django.urls import reverse
 from notifications.services import outbox_enqueue
 
 from .models import Agency, Borough, Role, Sector, User
+from .signin import email_normalise
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
@@ -77,12 +78,8 @@ class RegistrationForm(forms.Form):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email address already exists. Sign in or reset your password"
-            )
-        return email
+        # Whether the address has an account is not said here (see user_register).
+        return email_normalise(self.cleaned_data["email"])
 
     def clean(self):
         data = super().clean()
@@ -133,9 +130,20 @@ class SignInForm(AuthenticationForm):
         )
         self.fields["password"].label = "Password"
 
+    def clean_username(self) -> str:
+        # Authenticated and throttled under one spelling (see accounts.signin).
+        return email_normalise(self.cleaned_data.get("username"))
+
 
 class OutboxPasswordResetForm(PasswordResetForm):
-    """Django's reset form, delivering through the outbox like every other message."""
+    """Django's reset form, delivering through the outbox like every other message.
+
+    Unlike Django's, it also answers accounts that have no password yet (walk-ins recorded
+    by a trainer, people brought by the history import): their link sets the first one.
+    """
+
+    def get_users(self, email):
+        return User.objects.filter(email__iexact=email_normalise(email), is_active=True)
 
     def send_mail(
         self,
@@ -146,11 +154,16 @@ class OutboxPasswordResetForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
+        first_password = not context["user"].has_usable_password()
         outbox_enqueue(
-            kind="password_reset",
+            kind="password_set" if first_password else "password_reset",
             to=[to_email],
-            subject="Reset your Coursebook password",
-            template="accounts/password_reset",
+            subject=(
+                "Choose a password for your Coursebook account"
+                if first_password
+                else "Reset your Coursebook password"
+            ),
+            template="accounts/password_set" if first_password else "accounts/password_reset",
             context={
                 "path": reverse(
                     "accounts:password_reset_confirm", args=[context["uid"], context["token"]]

@@ -1,5 +1,5 @@
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -9,6 +9,9 @@ from django.urls import reverse_lazy
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_POST
+
+from notifications.limits import EmailLimitReached, email_request_record
+from notifications.services import outbox_failed
 
 from .errors import AccountError
 from .forms import (
@@ -37,9 +40,19 @@ from .services.people import (
     user_change_organisation,
     user_register,
     user_resend_verification,
+    user_set_password_by_link,
     user_update_details,
     user_verify_email,
 )
+
+
+def _client(request) -> str:
+    return get_client_ip_address(request) or ""
+
+
+def _too_many_emails(request, template: str, form, error: EmailLimitReached):
+    form.add_error(None, str(error))
+    return render(request, template, {"form": form}, status=429)
 
 
 def register(request):
@@ -49,7 +62,11 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = user_register(
+            email_request_record(email=data["email"], client=_client(request))
+        except EmailLimitReached as error:
+            return _too_many_emails(request, "accounts/register.html", form, error)
+        try:
+            user_register(
                 email=data["email"],
                 password=data["password1"],
                 full_name=data["full_name"],
@@ -63,14 +80,20 @@ def register(request):
         except AccountError as error:
             form.add_error(None, str(error))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            # The same page whether or not the address already had an account.
+            request.session["registered"] = {
+                "email": data["email"],
+                "new_organisation": bool(data["organisation_not_listed"]),
+            }
             return redirect("accounts:registered")
     return render(request, "accounts/register.html", {"form": form})
 
 
-@login_required
 def registered(request):
-    return render(request, "accounts/registered.html")
+    registration = request.session.get("registered")
+    if not registration:
+        return redirect("accounts:register")
+    return render(request, "accounts/registered.html", {"registration": registration})
 
 
 def verify_email(request, uidb64, token):
@@ -79,16 +102,20 @@ def verify_email(request, uidb64, token):
         user_verify_email(user=user, token=token)
     except (ValueError, TypeError, OverflowError, User.DoesNotExist, AccountError):
         return render(request, "accounts/verify_failed.html", status=400)
+    if not request.user.is_authenticated:
+        messages.success(request, "Your email address is confirmed. Sign in to book training.")
+        return redirect("accounts:login")
     messages.success(request, "Your email address is confirmed. You can now book training.")
-    return redirect("pages:home" if not request.user.is_authenticated else "accounts:profile")
+    return redirect("accounts:profile")
 
 
 @login_required
 @require_POST
 def resend_verification(request):
     try:
+        email_request_record(email=request.user.email, client=_client(request))
         user_resend_verification(user=request.user)
-    except AccountError as error:
+    except (AccountError, EmailLimitReached) as error:
         messages.info(request, str(error))
     else:
         messages.success(request, f"We have sent a new link to {request.user.email}.")
@@ -105,6 +132,26 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = OutboxPasswordResetForm
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        try:
+            email_request_record(email=form.cleaned_data["email"], client=_client(self.request))
+        except EmailLimitReached as error:
+            return _too_many_emails(self.request, self.template_name, form, error)
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view (it swaps the link's token for a session key on the first request),
+    saving the password through user_set_password_by_link."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        user_set_password_by_link(user=self.user, password=form.cleaned_data["new_password1"])
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return redirect(self.get_success_url())
 
 
 @login_required
@@ -182,7 +229,12 @@ def agency_list(request):
     return render(
         request,
         "accounts/agency_list.html",
-        {"filters": filters, "page": page, "pending_count": pending.count()},
+        {
+            "filters": filters,
+            "page": page,
+            "pending_count": pending.count(),
+            "emails_not_sent": outbox_failed().count(),
+        },
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -67,8 +68,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pages.middleware.NoStoreForPersonalDataMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "pages.middleware.PermissionsPolicyMiddleware",
     # Last, as django-axes asks, so it sees the outcome of every login.
     "axes.middleware.AxesMiddleware",
 ]
@@ -141,12 +145,19 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+# Failures are counted under the normalised email, the one sign-in matches on.
+AXES_USERNAME_CALLABLE = "accounts.signin.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
+
+# Emails with a link (password reset, verification, registration) each address and each
+# client (IP address) may ask for in an hour.
+COURSEBOOK_EMAILS_PER_ADDRESS = env.int("EMAILS_PER_ADDRESS_PER_HOUR", default=3)
+COURSEBOOK_EMAILS_PER_CLIENT = env.int("EMAILS_PER_CLIENT_PER_HOUR", default=20)
 
 # Locale ----------------------------------------------------------------------------------
 
@@ -232,10 +243,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.failed_logins_purge",
         "schedule": crontab(hour=3, minute=15),
     },
+    "purge-email-requests": {
+        "task": "notifications.tasks.email_requests_forget",
+        "schedule": crontab(hour=3, minute=20),
+    },
 }
 
 # Security --------------------------------------------------------------------------------
 
+# No inline scripts or styles anywhere: every script and stylesheet is a static file.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -254,9 +284,15 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Link tokens (password reset, verification) are replaced in whatever is logged.
+    "filters": {"link_tokens": {"()": "config.log_tokens.TokenFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["link_tokens"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own handlers (console when DEBUG, runserver's request lines) replaced by
+        # ours, which removes link tokens.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # django-axes names the account in its lockout warnings: keep emails out of logs.
         "axes": {"level": "ERROR"},
         "weasyprint": {"level": "WARNING"},

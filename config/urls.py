@@ -7,5 +7,6 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("certificates/", include("training.urls_public")),
     path("privacy/", include("privacy.urls")),
+    path("emails/", include("notifications.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -32,6 +32,8 @@ class OutboxMessage(models.Model):
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A message that failed waits until then (exponential backoff, see services.retry_delay).
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -39,11 +41,38 @@ class OutboxMessage(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(
-                fields=["created_at"],
+                fields=["next_attempt_at"],
                 condition=models.Q(status="pending"),
-                name="outbox_pending_idx",
-            )
+                name="outbox_due_idx",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="failed"),
+                name="outbox_failed_idx",
+            ),
         ]
 
     def __str__(self):
         return f"{self.kind}: {self.subject}"
+
+
+class EmailRequest(models.Model):
+    """Someone asked Coursebook to email them a link (password reset, verification).
+
+    Counted to limit how many an address or a client may ask for (notifications.limits);
+    the address and the client's IP are stored only as keyed hashes, purged after a day.
+    """
+
+    class Scope(models.TextChoices):
+        ADDRESS = "address", "Email address"
+        CLIENT = "client", "Client"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"], name="email_request_count_idx")]
+
+    def __str__(self):
+        return f"{self.scope} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,9 +1,24 @@
-"""Writing messages to the outbox and delivering them exactly once."""
+"""Writing messages to the outbox and delivering them, at least once.
+
+What delivery promises: a message is written in the transaction of the change that causes
+it, so it is never lost. A worker claims it (locks its row), hands it to the mail server,
+and marks it sent in that same transaction. If the commit fails after the mail server has
+accepted it (a crash, a lost database connection), the row is still pending and the next
+sweep sends it again: delivery is at least once, and a duplicate happens only after such a
+crash between the mail server accepting and the commit. Every message carries a stable
+Message-ID (see message_id), so a resend is recognisable as the same message.
+
+A mail-server outage does not lose mail either: a message that cannot be sent is retried
+with exponential backoff for at least three days (RETRY_FOR), then marked failed, logged as
+an error and listed for coordinators, who can send it again.
+"""
 
 import logging
 import threading
 import time
 from collections.abc import Iterable
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
@@ -13,11 +28,32 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from audit.services import audit_record
+
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+RETRY_FIRST_DELAY = timedelta(minutes=1)
+RETRY_MAX_DELAY = timedelta(hours=6)
+RETRY_FOR = timedelta(days=3)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the attempts-th failed attempt: 1, 2, 4, 8 ... minutes, at most 6 h."""
+    return min(RETRY_FIRST_DELAY * 2 ** min(max(attempts - 1, 0), 20), RETRY_MAX_DELAY)
+
+
+def _attempts_to_cover(period: timedelta) -> int:
+    attempts, waited = 1, timedelta(0)
+    while waited < period:
+        waited += retry_delay(attempts)
+        attempts += 1
+    return attempts
+
+
+# The attempt made once the waits between attempts add up to RETRY_FOR is the last one.
+MAX_ATTEMPTS = _attempts_to_cover(RETRY_FOR)
 
 
 # A rush of bookings would queue one delivery task per message. Instead the first message
@@ -123,6 +159,13 @@ def outbox_render(message: OutboxMessage) -> tuple[str, str]:
     return body, ics
 
 
+def message_id(message: OutboxMessage) -> str:
+    """The Message-ID header of an outbox message: the same every time it is sent, so a
+    resend after a crash is recognisable (and collapsed by many mail clients)."""
+    domain = urlsplit(settings.COURSEBOOK_SITE_URL).hostname or "coursebook.invalid"
+    return f"<coursebook.outbox.{message.pk}@{domain}>"
+
+
 def _send(message: OutboxMessage) -> None:
     body, ics = outbox_render(message)
     message.body = body
@@ -133,6 +176,7 @@ def _send(message: OutboxMessage) -> None:
         to=message.to,
         cc=message.cc,
         reply_to=[settings.COURSEBOOK_SUPPORT_EMAIL],
+        headers={"Message-ID": message_id(message)},
     )
     if ics:
         email.attach(
@@ -148,16 +192,23 @@ def _send(message: OutboxMessage) -> None:
 
 
 def outbox_deliver(*, message_id: int) -> bool:
-    """Send one message unless it has been sent; True if this call sent it.
+    """Send one pending message that is due; True if this call sent it.
 
-    The row stays locked while the mail goes out, so two workers never send it twice.
+    Claim, then send, then mark sent, in one transaction: the row stays locked while the
+    mail goes out, so two workers never send it at the same time. A failure schedules the
+    next attempt (retry_delay); after MAX_ATTEMPTS, at least RETRY_FOR after the first, the
+    message is marked failed and an error is logged (without the recipients' addresses).
     """
     with transaction.atomic():
         # Another worker sending this message holds its row: skip it rather than wait.
         skip_locked = connection.features.has_select_for_update_skip_locked
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=skip_locked)
-            .filter(pk=message_id, status=OutboxMessage.Status.PENDING)
+            .filter(
+                pk=message_id,
+                status=OutboxMessage.Status.PENDING,
+                next_attempt_at__lte=timezone.now(),
+            )
             .first()
         )
         if message is None:
@@ -165,12 +216,22 @@ def outbox_deliver(*, message_id: int) -> bool:
         message.attempts += 1
         try:
             _send(message)
-        except Exception as error:  # SMTP refusals and outages: keep it for the next sweep.
+        except Exception as error:  # SMTP refusals and outages: try again later.
             logger.warning("Outbox message %s not sent: %s", message.pk, type(error).__name__)
             message.last_error = str(error)[:500]
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = OutboxMessage.Status.FAILED
-            message.save(update_fields=["attempts", "last_error", "status"])
+                logger.error(
+                    "Outbox message %s (%s) not sent after %s attempts since %s; gave up. "
+                    "Coordinators can send it again from the list of emails not sent.",
+                    message.pk,
+                    message.kind,
+                    message.attempts,
+                    message.created_at.isoformat(),
+                )
+            else:
+                message.next_attempt_at = timezone.now() + retry_delay(message.attempts)
+            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             return False
         message.status = OutboxMessage.Status.SENT
         message.sent_at = timezone.now()
@@ -180,17 +241,20 @@ def outbox_deliver(*, message_id: int) -> bool:
 
 
 def outbox_pending_ids(*, after: int = 0, limit: int = 200) -> list[int]:
-    """A batch of pending messages, in the order they were written (ids after `after`)."""
+    """A batch of pending messages that are due, in the order they were written (ids after
+    `after`)."""
     return list(
-        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, pk__gt=after)
+        OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.PENDING, next_attempt_at__lte=timezone.now(), pk__gt=after
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
 
 
 def outbox_deliver_all(*, batch: int = 200) -> int:
-    """Deliver every pending message, oldest first, a batch at a time, trying each once
-    (one that fails waits for the next sweep); returns how many this call sent.
+    """Deliver every pending message that is due, oldest first, a batch at a time, trying
+    each once (one that fails waits for its next attempt); returns how many this call sent.
 
     One delivery task serves a whole rush of messages (see _kick_delivery), so it goes on
     until none is left rather than stopping after one batch.
@@ -200,3 +264,37 @@ def outbox_deliver_all(*, batch: int = 200) -> int:
         sent += sum(outbox_deliver(message_id=pk) for pk in ids)
         after = ids[-1]
     return sent
+
+
+def outbox_failed() -> models.QuerySet[OutboxMessage]:
+    """Messages given up on, newest first: what coordinators are shown to send again."""
+    return OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def outbox_retry(*, message_ids: Iterable[int], actor) -> int:
+    """Send failed messages again: each is pending, due now, with another RETRY_FOR of
+    attempts. Audited per message; returns how many were failed and are now pending."""
+    with transaction.atomic():
+        messages = list(
+            OutboxMessage.objects.select_for_update().filter(
+                pk__in=list(message_ids), status=OutboxMessage.Status.FAILED
+            )
+        )
+        for message in messages:
+            gave_up_after = message.attempts
+            message.status = OutboxMessage.Status.PENDING
+            message.attempts = 0
+            message.next_attempt_at = timezone.now()
+            message.save(update_fields=["status", "attempts", "next_attempt_at"])
+            audit_record(
+                actor=actor,
+                action="outbox_retried",
+                obj=message,
+                summary=f"Asked for an email not sent to be sent again: {message.kind}",
+                data={"attempts_before": gave_up_after},
+            )
+        if messages:
+            transaction.on_commit(_kick_delivery, robust=True)
+    return len(messages)

@@ -119,12 +119,20 @@ class SubstituteForm(forms.Form):
 
     colleague: User | None = None
 
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+
     def clean_email(self) -> str:
+        # Looked up only among the booking's organisation, so the answer says nothing about
+        # accounts elsewhere.
         email = self.cleaned_data["email"].strip()
-        self.colleague = User.objects.filter(email__iexact=email, is_active=True).first()
+        self.colleague = User.objects.filter(
+            email__iexact=email, is_active=True, agency=self.agency
+        ).first()
         if self.colleague is None:
             raise forms.ValidationError(
-                "There is no Coursebook account with this email address. Ask your colleague "
-                "to register first"
+                f"There is no Coursebook account with this email address at {self.agency}. "
+                "Check the address, or ask your colleague to register first"
             )
         return email

@@ -1,5 +1,6 @@
 """Registering people, verifying their email and keeping their organisation history."""
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.urls import reverse
@@ -43,17 +44,30 @@ def user_register(
     line_manager_name: str = "",
     line_manager_email: str = "",
     access_needs: str = "",
-) -> User:
+) -> User | None:
     """Create an unverified delegate account and send the verification link.
 
     The person names an organisation from the list, or asks for a new one
     (name, sector, borough), which waits for a coordinator.
+
+    If the email already has an account, nothing is created and its owner is emailed how
+    to sign in or set a password instead (returns None): the page shown afterwards is the
+    same either way, so registering does not tell a stranger who has an account.
     """
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise AccountError("An account with this email address already exists")
     if agency is None and not new_organisation:
         raise AccountError("Select your organisation, or tell us about it if it is not listed")
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        make_password(password)  # As long as creating an account takes, so time tells nothing.
+        outbox_enqueue(
+            kind="registration_existing",
+            to=[existing.email],
+            subject="You already have a Coursebook account",
+            template="accounts/registration_existing",
+            context={"user": existing},
+        )
+        return None
     user = User.objects.create_user(
         email=email,
         password=password,
@@ -85,6 +99,29 @@ def user_resend_verification(*, user: User) -> None:
         raise AccountError("Your email address is already confirmed")
     with transaction.atomic():
         _queue_verification_email(user)
+
+
+@transaction.atomic
+def user_set_password_by_link(*, user: User, password: str) -> User:
+    """Set a password from an emailed reset link: a forgotten one, or the first one of an
+    account made without (a walk-in, an imported delegate). Following the link proves the
+    address, so an unverified account is verified too. Earlier links stop working, as the
+    password is part of their token."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    first = not user.has_usable_password()
+    user.set_password(password)
+    fields = ["password"]
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        fields.append("email_verified_at")
+    user.save(update_fields=fields)
+    audit_record(
+        actor=user,
+        action="password_set" if first else "password_reset",
+        obj=user,
+        summary="Chose a first password" if first else "Reset their password",
+    )
+    return user
 
 
 @transaction.atomic

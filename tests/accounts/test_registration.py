@@ -37,6 +37,8 @@ def test_good_registration_creates_unverified_account_and_sends_verification(
 
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:registered")
+    done = client.get(response["Location"]).content.decode()
+    assert "We have sent a link to sam.practitioner@school.example.org" in done
     user = User.objects.get()
     assert user.email == "sam.practitioner@school.example.org"
     assert not user.is_verified
@@ -97,12 +99,34 @@ def test_bad_registration_shows_govuk_errors_and_writes_nothing(client, override
     assert OutboxMessage.objects.count() == 0
 
 
-def test_duplicate_email_is_refused_whatever_the_case(client):
-    UserFactory(email="sam.practitioner@school.example.org")
-    response = client.post(reverse("accounts:register"), registration_data())
-    assert response.status_code == 200
-    assert "already exists" in response.content.decode()
-    assert User.objects.count() == 1
+def test_registering_an_existing_email_looks_the_same_and_tells_its_owner(
+    client, django_capture_on_commit_callbacks
+):
+    owner = UserFactory(email="sam.practitioner@school.example.org", full_name="Sam Owner")
+    data = registration_data()
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = client.post(reverse("accounts:register"), data, follow=True)
+    other_client = type(client)()
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = other_client.post(
+            reverse("accounts:register"),
+            {**data, "email": "new.person@school.example.org"},
+            follow=True,
+        )
+
+    assert taken.redirect_chain == [(reverse("accounts:registered"), 302)]
+    assert taken.content.decode().replace("sam.practitioner", "new.person") == (
+        fresh.content.decode()
+    )
+    assert "already" not in taken.content.decode()
+    assert User.objects.count() == 2
+    owner.refresh_from_db()
+    assert owner.full_name == "Sam Owner"
+    assert owner.check_password("a-long-test-password")
+    notice = next(m for m in mail.outbox if m.to == [owner.email])
+    assert notice.subject == "You already have a Coursebook account"
+    assert "/account/password-reset/" in notice.body
+    assert "_auth_user_id" not in client.session
 
 
 def test_organisation_not_listed_creates_request_for_coordinator(client):

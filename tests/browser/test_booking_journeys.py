@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import BookingFactory, SessionFactory, UserFactory, coordinator
 from training.models import Booking
@@ -27,6 +28,8 @@ def sign_in(page, email: str, *, check_accessibility: bool = True):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # Signed in once the next page has the sign-out form: only then may a test go elsewhere.
+    expect(page.locator('form[action="/account/sign-out/"]')).to_be_attached()
 
 
 def test_delegate_books_a_place_then_cancels_it_for_free(browser_page, live_server):
@@ -38,7 +41,7 @@ def test_delegate_books_a_place_then_cancels_it_for_free(browser_page, live_serv
     assert_accessible(page)
     page.get_by_role("link", name="Working with families").first.click()
     page.wait_for_url(re.compile(r"/training/courses/"))
-    assert page.get_by_role("heading", name="Working with families", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Working with families", level=1)).to_be_visible()
     assert_accessible(page)
 
     page.locator(f'a[href="/training/sessions/{session.pk}/"]').first.click()
@@ -50,14 +53,14 @@ def test_delegate_books_a_place_then_cancels_it_for_free(browser_page, live_serv
     page.wait_for_url(re.compile(r"/account/sign-in/"))
     sign_in(page, delegate.email)
     page.wait_for_url(re.compile(rf"/training/sessions/{session.pk}/book/"))
-    assert page.get_by_role("heading", name="Book a place", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Book a place", level=1)).to_be_visible()
     assert_accessible(page)
 
     # A mistake in the optional line manager's email address is shown, accessibly.
     page.get_by_label("Line manager's email address (optional)").fill("not-an-email")
     page.get_by_label("Access needs for this session (optional)").fill("Step-free access")
     page.get_by_role("button", name="Confirm booking").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_accessible(page)
     assert not Booking.objects.exists()
     assert (
@@ -69,8 +72,8 @@ def test_delegate_books_a_place_then_cancels_it_for_free(browser_page, live_serv
     page.get_by_role("button", name="Confirm booking").click()
     page.wait_for_url(re.compile(r"/training/bookings/\d+/\?new=1$"))
     panel = page.locator(".govuk-panel--confirmation")
-    assert "Booking confirmed" in panel.inner_text()
-    assert "Working with families" in panel.inner_text()
+    expect(panel).to_contain_text("Booking confirmed")
+    expect(panel).to_contain_text("Working with families")
     assert_accessible(page)
     booking = Booking.objects.get(session=session, delegate=delegate)
     assert booking.status == Booking.Status.CONFIRMED
@@ -78,21 +81,21 @@ def test_delegate_books_a_place_then_cancels_it_for_free(browser_page, live_serv
     assert booking.access_needs == "Step-free access"
 
     page.goto(live_server.url + "/training/my-training/")
-    assert page.get_by_role("heading", name="My training").is_visible()
+    expect(page.get_by_role("heading", name="My training")).to_be_visible()
     assert_accessible(page)
     page.locator(f'a[href="/training/bookings/{booking.pk}/"]').first.click()
     page.wait_for_url(re.compile(rf"/training/bookings/{booking.pk}/$"))
     # A second visit shows the booking, not the confirmation panel.
     assert page.locator(".govuk-panel--confirmation").count() == 0
-    assert page.locator(".govuk-summary-list .govuk-tag").first.inner_text() == "Booked"
+    expect(page.locator(".govuk-summary-list .govuk-tag").first).to_have_text("Booked")
     assert_accessible(page)
 
     page.get_by_role("button", name="Cancel the booking").click()
     page.wait_for_url(re.compile(rf"/training/bookings/{booking.pk}/cancel/"))
-    assert page.get_by_role(
-        "heading", name="Are you sure you want to cancel your booking?"
-    ).is_visible()
-    assert "Cancelling is free" in page.locator("main").inner_text()
+    expect(
+        page.get_by_role("heading", name="Are you sure you want to cancel your booking?")
+    ).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Cancelling is free")
     assert_accessible(page)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED  # Nothing happens until confirmed.
@@ -100,8 +103,8 @@ def test_delegate_books_a_place_then_cancels_it_for_free(browser_page, live_serv
     page.get_by_role("button", name="Cancel the booking").click()
     page.wait_for_url(re.compile(r"/training/my-training/$"))
     banner = page.locator(".govuk-notification-banner--success")
-    assert "Your booking on Working with families is cancelled." in banner.inner_text()
-    assert "late cancellation" not in banner.inner_text()
+    expect(banner).to_contain_text("Your booking on Working with families is cancelled.")
+    expect(banner).not_to_contain_text("late cancellation")
     assert_accessible(page)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
@@ -118,26 +121,26 @@ def test_delegate_on_a_full_session_joins_the_waiting_list(browser_page, live_se
     sign_in(page, delegate.email)
 
     page.goto(live_server.url + session.get_absolute_url())
-    assert "This session is full" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("This session is full")
     assert_accessible(page)
     page.get_by_role("button", name="Join the waiting list").click()
     page.wait_for_url(re.compile(rf"/training/sessions/{session.pk}/book/"))
-    assert page.get_by_role("heading", name="Join the waiting list", level=1).is_visible()
-    assert "1 person is waiting already" in page.locator("main").inner_text()
+    expect(page.get_by_role("heading", name="Join the waiting list", level=1)).to_be_visible()
+    expect(page.locator("main")).to_contain_text("1 person is waiting already")
     assert_accessible(page)
 
     page.get_by_role("button", name="Join the waiting list").click()
     page.wait_for_url(re.compile(r"/training/bookings/\d+/\?new=1$"))
     panel = page.locator(".govuk-panel--confirmation")
-    assert "You are on the waiting list" in panel.inner_text()
-    assert "You are number 2 in the queue" in panel.inner_text()
+    expect(panel).to_contain_text("You are on the waiting list")
+    expect(panel).to_contain_text("You are number 2 in the queue")
     assert_accessible(page)
     booking = Booking.objects.get(session=session, delegate=delegate)
     assert booking.status == Booking.Status.WAITLISTED
 
     # The session page now shows their place in the queue instead of a booking button.
     page.goto(live_server.url + session.get_absolute_url())
-    assert "You are number 2 on the waiting list" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("You are number 2 on the waiting list")
     assert page.get_by_role("button", name="Join the waiting list").count() == 0
     assert_accessible(page)
 
@@ -156,13 +159,13 @@ def test_coordinator_manages_a_session(browser_page, live_server):
     sign_in(page, cora.email)
 
     page.goto(live_server.url + "/training/manage/sessions/")
-    assert page.get_by_role("heading", name="Sessions", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Sessions", level=1)).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Neglect: early help").click()
     page.wait_for_url(re.compile(rf"/training/manage/sessions/{session.pk}/$"))
     booked = page.locator('table[aria-labelledby="booked"]')
-    assert "Ash Booked" in booked.inner_text()
-    assert "British Sign Language interpreter" in booked.inner_text()
+    expect(booked).to_contain_text("Ash Booked")
+    expect(booked).to_contain_text("British Sign Language interpreter")
     assert_accessible(page)
 
     # One unknown address: nobody is booked, and the form keeps what was typed.
@@ -173,9 +176,8 @@ def test_coordinator_manages_a_session(browser_page, live_server):
     emails.fill("ben@example.org\nnobody@example.org")
     page.get_by_role("button", name="Book them on").click()
     summary = page.locator(".govuk-error-summary")
-    assert (
+    expect(summary).to_contain_text(
         "Line 2: nobody has an account with the email address nobody@example.org"
-        in summary.inner_text()
     )
     assert_accessible(page)
     assert Booking.objects.filter(session=session).count() == 1
@@ -183,10 +185,10 @@ def test_coordinator_manages_a_session(browser_page, live_server):
 
     emails.fill("ben@example.org")
     page.get_by_role("button", name="Book them on").click()
-    assert page.get_by_role("heading", name="What happened").is_visible()
-    outcome = page.get_by_role("table").inner_text()
-    assert "Ben Colleague" in outcome
-    assert "Booked" in outcome
+    expect(page.get_by_role("heading", name="What happened")).to_be_visible()
+    outcome = page.get_by_role("table")
+    expect(outcome).to_contain_text("Ben Colleague")
+    expect(outcome).to_contain_text("Booked")
     assert_accessible(page)
     assert Booking.objects.get(session=session, delegate__email="ben@example.org").status == (
         Booking.Status.CONFIRMED
@@ -196,10 +198,10 @@ def test_coordinator_manages_a_session(browser_page, live_server):
     page.goto(live_server.url + f"/training/manage/sessions/{session.pk}/")
     page.get_by_role("button", name="Cancel the session").click()
     page.wait_for_url(re.compile(rf"/training/manage/sessions/{session.pk}/cancel/"))
-    assert "2 people will be told by email" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("2 people will be told by email")
     assert_accessible(page)
     page.get_by_role("button", name="Cancel the session").click()
-    assert "Enter the reason for cancelling" in page.locator(".govuk-error-summary").inner_text()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the reason for cancelling")
     assert_accessible(page)
     session.refresh_from_db()
     assert session.status == session.Status.SCHEDULED
@@ -224,7 +226,7 @@ def test_without_javascript_a_delegate_finds_books_and_cancels(
     page.wait_for_url(re.compile(rf"/training/sessions/{session.pk}/book/"))
     page.get_by_role("button", name="Confirm booking").click()
     page.wait_for_url(re.compile(r"/training/bookings/\d+/\?new=1$"))
-    assert "Booking confirmed" in page.locator(".govuk-panel--confirmation").inner_text()
+    expect(page.locator(".govuk-panel--confirmation")).to_contain_text("Booking confirmed")
 
     page.get_by_role("button", name="Cancel the booking").click()
     page.wait_for_url(re.compile(r"/cancel/$"))

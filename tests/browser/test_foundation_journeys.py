@@ -1,8 +1,10 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import User
+from notifications.models import OutboxMessage
 from tests.factories import AgencyFactory, SessionFactory, UserFactory
 
 from .conftest import assert_accessible
@@ -34,7 +36,7 @@ def test_register_with_a_mistake_then_correct_it(browser_page, live_server, sett
     page.get_by_role("button", name="Create account").click()
 
     summary = page.locator(".govuk-error-summary")
-    assert "do not match" in summary.inner_text()
+    expect(summary).to_contain_text("do not match")
     assert_accessible(page)
     # What the person typed is still there.
     assert page.get_by_label("Full name").input_value() == "Sam Practitioner"
@@ -43,7 +45,7 @@ def test_register_with_a_mistake_then_correct_it(browser_page, live_server, sett
     page.get_by_label("Confirm your password").fill("correct-horse-battery-42")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(re.compile(r"/account/register/done/"))
-    assert "Account created" in page.content()
+    expect(page.locator("main")).to_contain_text("Check your email")
     assert User.objects.filter(email="sam@school.example.org", email_verified_at=None).exists()
 
 
@@ -55,16 +57,54 @@ def test_sign_in_and_see_the_coordinator_navigation(browser_page, live_server):
     page.get_by_label("Email address").fill("cora@example.org")
     page.get_by_label("Password", exact=True).fill("a-long-test-password")
     page.get_by_role("button", name="Sign in").click()
+    expect(page.locator('form[action="/account/sign-out/"]')).to_be_attached()
     page.goto(live_server.url + "/account/organisations/")
-    assert page.get_by_role("heading", name="Organisations").is_visible()
+    expect(page.get_by_role("heading", name="Organisations")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="People and their roles").click()
+    page.wait_for_url(re.compile(r"/account/people/$"))
     assert_accessible(page)
     page.get_by_role("link", name="Change roles of Tariq Trainer").click()
     page.get_by_label("Trainer: takes the registers of their sessions").check()
     page.get_by_role("button", name="Save roles").click()
-    assert "The roles of Tariq Trainer have been saved" in page.content()
+    expect(page.locator("main")).to_contain_text("The roles of Tariq Trainer have been saved")
     assert_accessible(page)
     trainer.refresh_from_db()
     assert trainer.has_role("trainer")
+
+
+def test_coordinator_sends_an_email_not_sent_again(browser_page, live_server, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    message = OutboxMessage.objects.create(
+        kind="booking_confirmed",
+        to=["sam@example.org"],
+        subject="Booking confirmed: Neglect",
+        template="accounts/password_reset",
+        context={"path": {"value": "/"}},
+        status=OutboxMessage.Status.FAILED,
+        attempts=21,
+        last_error="550 Mailbox unavailable",
+    )
+    UserFactory(email="cora@example.org", roles=["coordinator"])
+    page = browser_page
+    page.goto(live_server.url + "/account/sign-in/")
+    page.get_by_label("Email address").fill("cora@example.org")
+    page.get_by_label("Password", exact=True).fill("a-long-test-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator('form[action="/account/sign-out/"]')).to_be_attached()
+
+    page.goto(live_server.url + "/account/organisations/")
+    page.get_by_role("link", name="1 email could not be sent").click()
+    page.wait_for_url(re.compile(r"/emails/not-sent/$"))
+    expect(page.locator("main")).to_contain_text("550 Mailbox unavailable")
+    assert_accessible(page)
+    send_again = re.compile(r"^Send again\W+Booking confirmed: Neglect")
+    page.get_by_role("button", name=send_again).click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "1 email will be sent again shortly"
+    )
+    assert_accessible(page)
+    message.refresh_from_db()
+    assert message.status in {OutboxMessage.Status.PENDING, OutboxMessage.Status.SENT}
+    assert message.attempts <= 1

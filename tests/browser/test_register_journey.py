@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.factories import AgencyFactory, BookingFactory, SessionFactory, UserFactory
 from training.models import Booking, Charge, Session
@@ -46,8 +47,8 @@ def test_trainer_marks_saves_and_closes_the_register(browser_page, live_server):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(rf"/sessions/{session.pk}/register/$"))
-    assert page.get_by_role("heading", name="Register", level=1).is_visible()
-    assert "Hearing loop" in page.locator("main").inner_text()
+    expect(page.get_by_role("heading", name="Register", level=1)).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Hearing loop")
     assert_accessible(page)
 
     page.get_by_role("link", name="My sessions").first.click()
@@ -60,8 +61,8 @@ def test_trainer_marks_saves_and_closes_the_register(browser_page, live_server):
     page.get_by_role("group", name="Ben Okafor").get_by_label("Absent").check()
     page.get_by_role("button", name="Save").click()
     page.wait_for_load_state()
-    assert "Saved 2 people's marks" in page.locator(".govuk-notification-banner").inner_text()
-    assert page.get_by_role("group", name="Ben Okafor").get_by_label("Absent").is_checked()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Saved 2 people's marks")
+    expect(page.get_by_role("group", name="Ben Okafor").get_by_label("Absent")).to_be_checked()
     assert_accessible(page)
 
     page.get_by_role("button", name="Close the register").click()
@@ -69,7 +70,7 @@ def test_trainer_marks_saves_and_closes_the_register(browser_page, live_server):
     assert_accessible(page)
     page.get_by_role("button", name="Close the register").click()
     page.wait_for_url(re.compile(rf"/sessions/{session.pk}/register/$"))
-    assert "The register is closed" in page.locator(".govuk-notification-banner").inner_text()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("The register is closed")
     assert page.get_by_role("button", name="Save").count() == 0
     assert_accessible(page)
 

@@ -170,7 +170,9 @@ def booking_substitute_view(request, pk):
     if booking.status != Booking.Status.CONFIRMED or not booking_can_change(booking):
         messages.info(request, "This place can no longer be handed to a colleague.")
         return redirect(booking)
-    form = SubstituteForm(request.POST if request.method == "POST" else None)
+    form = SubstituteForm(
+        request.POST if request.method == "POST" else None, agency=booking.agency
+    )
     if request.method == "POST" and form.is_valid():
         try:
             replacement = booking_substitute(

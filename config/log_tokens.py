@@ -1,0 +1,33 @@
+"""Keeping the tokens of emailed links out of logs.
+
+A password reset or verification link carries a secret in its path. Django's reset view
+swaps it for a session key on the first request, but that first request is still logged,
+by gunicorn's access log and by Django's request logging. Both log the path with the
+token replaced (config.gunicorn_conf for gunicorn, TokenFilter for Django's loggers).
+"""
+
+import logging
+import re
+
+# Paths whose last two segments are a user id and a single-use token. Django's reset view
+# redirects to .../set-password/, which holds no secret and is left as it is.
+TOKEN_PATH = re.compile(
+    r"(/account/(?:reset|verify)/)(?!resend/)[^/\s?#\"]+/(?!set-password/)[^/\s?#\"]+"
+)
+
+
+def scrub_tokens(text: str) -> str:
+    """The text with every link token replaced by <token>."""
+    return TOKEN_PATH.sub(r"\1<uid>/<token>", text)
+
+
+class TokenFilter(logging.Filter):
+    """A logging filter: formats the record's message and removes link tokens from it
+    (django.request logs "Bad Request: <path>", runserver the request line)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        scrubbed = scrub_tokens(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        return True
