@@ -196,21 +196,6 @@ class Terms(models.Model):
     def __str__(self):
         return f"Terms from {timezone.localtime(self.effective_from):%-d %b %Y}"
 
-    def late_cancellation_pence(self, course: Course) -> int:
-        if course.is_half_day:
-            return self.late_cancellation_half_day_pence
-        return self.late_cancellation_full_day_pence
-
-    def non_attendance_pence(self, course: Course) -> int:
-        if course.is_half_day:
-            return self.non_attendance_half_day_pence
-        return self.non_attendance_full_day_pence
-
-    def fee_pence(self, course: Course) -> int:
-        if course.fee_pence is not None:
-            return course.fee_pence
-        return self.fee_half_day_pence if course.is_half_day else self.fee_full_day_pence
-
 
 class Booking(models.Model):
     """A delegate's place, or place in the queue, on a session."""
@@ -237,6 +222,14 @@ class Booking(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="bookings")
     terms = models.ForeignKey(Terms, on_delete=models.PROTECT, related_name="bookings")
     status = models.CharField(max_length=20, choices=Status.choices)
+    # What the booking is priced by besides its terms, frozen when it is made (see
+    # training.rules.prices): a later change to the course's length or fee, or to the
+    # organisation's paying flag, moves no booking's price.
+    priced_half_day = models.BooleanField("priced as a half day")
+    priced_agency_pays = models.BooleanField("organisation paid for places")
+    priced_course_fee_pence = models.PositiveIntegerField(
+        "course fee when booked, in pence", null=True, blank=True
+    )
     booked_at = models.DateTimeField(default=timezone.now)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -25,14 +25,17 @@ from django.utils import timezone
 from accounts.models import Agency, Borough, User
 
 from .models import Booking, Charge, Course, Programme, Session, Terms, Venue
+from .rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
+from .rules.prices import (
+    PriceBasis,
+    fee_pence,
+    late_cancellation_charge_pence,
+    late_cancellation_pence,
+    non_attendance_pence,
+)
 from .services.certificates import certificate_unavailable_reason
 from .services.invoices import charges_cutoff
-from .services.terms import (
-    cancellation_would_be_late,
-    free_cancellation_deadline,
-    late_cancellation_charge_pence,
-    terms_in_force,
-)
+from .services.terms import terms_in_force
 
 
 def upcoming_sessions() -> QuerySet[Session]:
@@ -280,16 +283,28 @@ class BookingTerms:
     promotion_grace_hours: int
 
 
-def booking_terms(*, session: Session, agency: Agency, terms: Terms | None = None) -> BookingTerms:
-    terms = terms or terms_in_force()
-    course = session.course
+def booking_terms(*, session: Session, agency: Agency) -> BookingTerms:
+    """What a booking made now would be judged by."""
+    return _terms_for(
+        session=session,
+        terms=terms_in_force(),
+        basis=PriceBasis.now(course=session.course, agency=agency),
+    )
+
+
+def booking_terms_of(booking: Booking) -> BookingTerms:
+    """What a booking is judged by: the terms and price it was made under."""
+    return _terms_for(session=booking.session, terms=booking.terms, basis=PriceBasis.of(booking))
+
+
+def _terms_for(*, session: Session, terms: Terms, basis: PriceBasis) -> BookingTerms:
     return BookingTerms(
         terms=terms,
-        pays_for_places=agency.pays_for_places,
+        pays_for_places=basis.agency_pays,
         free_cancellation_until=free_cancellation_deadline(session=session, terms=terms),
-        late_cancellation_gbp=money_gbp(terms.late_cancellation_pence(course)),
-        non_attendance_gbp=money_gbp(terms.non_attendance_pence(course)),
-        fee_gbp=money_gbp(terms.fee_pence(course)),
+        late_cancellation_gbp=money_gbp(late_cancellation_pence(terms, basis)),
+        non_attendance_gbp=money_gbp(non_attendance_pence(terms, basis)),
+        fee_gbp=money_gbp(fee_pence(terms, basis)),
         promotion_grace_hours=terms.promotion_grace_hours,
     )
 

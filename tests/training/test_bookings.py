@@ -11,6 +11,8 @@ from notifications.services import outbox_deliver_all
 from tests.factories import AgencyFactory, SessionFactory, UserFactory
 from training.errors import BookingError
 from training.models import Booking, Session, Terms
+from training.rules.cancellation import cancellation_would_be_late
+from training.rules.prices import late_cancellation_charge_pence
 from training.services.bookings import (
     booking_cancel,
     booking_create,
@@ -18,11 +20,7 @@ from training.services.bookings import (
     waitlist_position,
 )
 from training.services.sessions import session_cancel, session_update
-from training.services.terms import (
-    cancellation_would_be_late,
-    late_cancellation_charge_pence,
-    terms_in_force,
-)
+from training.services.terms import terms_in_force
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

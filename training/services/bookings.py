@@ -15,8 +15,10 @@ from notifications.services import outbox_enqueue
 
 from ..errors import BookingError
 from ..models import Booking, Session
+from ..rules.cancellation import cancellation_would_be_late
+from ..rules.prices import PriceBasis, late_cancellation_charge_pence
 from .charges import charge_sync
-from .terms import cancellation_would_be_late, late_cancellation_charge_pence, terms_in_force
+from .terms import terms_in_force
 
 BOOKING_ICS = "training.calendar.booking_ics"
 
@@ -90,10 +92,12 @@ def booking_create(
 
     One active booking per delegate per session (the database's unique constraint is
     the check); the booking is judged by the terms in force now and charged to the
-    delegate's current organisation. A delegate who books from a page showing the terms
-    passes the version shown (terms_shown_id): if another has come into force since, the
-    booking is refused so that nobody is held to terms they were not shown. Only
-    session.pk is read: the session is loaded under its lock.
+    delegate's current (confirmed) organisation, and freezes what sets its price: the
+    course's length and fee and whether the organisation pays for places. A delegate
+    who books from a page showing the terms passes the version shown (terms_shown_id):
+    if another has come into force since, the booking is refused so that nobody is held
+    to terms they were not shown. Only session.pk is read: the session is loaded under
+    its lock.
     """
     if actor.pk == delegate.pk and not delegate.is_verified:
         raise BookingError("Confirm your email address before you book")
@@ -102,6 +106,7 @@ def booking_create(
     # Everything that needs no lock is done first: the session row stays locked only
     # for the count, the inserts and the commit.
     terms = terms_in_force()
+    agency = delegate.agency
     if terms_shown_id is not None and terms_shown_id != terms.pk:
         raise BookingError(
             "The terms and conditions have changed since the page was opened. "
@@ -121,8 +126,9 @@ def booking_create(
             booking = Booking.objects.create(
                 session=session,
                 delegate=delegate,
-                agency_id=delegate.agency_id,
+                agency=agency,
                 terms=terms,
+                **PriceBasis.now(course=session.course, agency=agency).booking_fields(),
                 status=status,
                 booked_by=actor,
                 line_manager_email=(
@@ -310,6 +316,7 @@ def booking_substitute(*, booking: Booking, substitute: User, actor: User) -> Bo
             delegate=substitute,
             agency_id=booking.agency_id,
             terms=booking.terms,
+            **PriceBasis.of(booking).booking_fields(),  # The place keeps its price.
             status=Booking.Status.CONFIRMED,
             booked_by=actor,
             substitute_for=booking,

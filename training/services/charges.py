@@ -1,9 +1,7 @@
-"""Charges under the partnership's terms, judged by the terms version the booking was made under.
+"""Charges under the partnership's terms: raised, changed, withdrawn and waived.
 
-- A late cancellation costs the late-cancellation charge.
-- Absent (no-show) or turned away (arrived too late) costs the non-attendance charge.
-- Paying organisations pay the course fee instead when their delegate attends, cancels
-  late or does not attend; no penalty on top. A timely cancellation costs nothing.
+What a booking's state calls for is training.rules.prices.charge_due, judged by the
+terms version and the price basis the booking was made under.
 """
 
 from collections.abc import Iterable
@@ -16,46 +14,9 @@ from audit.services import audit_record
 from notifications.services import outbox_enqueue
 
 from ..errors import BookingError
-from ..models import Booking, Charge, Session
+from ..models import Booking, Charge
+from ..rules.prices import NON_ATTENDANCE, charge_due
 from ..templatetags.money import pounds
-
-NON_ATTENDANCE = {
-    Booking.Attendance.ABSENT: Charge.Kind.NO_SHOW,
-    Booking.Attendance.TURNED_AWAY: Charge.Kind.TURNED_AWAY,
-}
-ATTENDED = {Booking.Attendance.ATTENDED, Booking.Attendance.PARTIAL}
-
-
-def charge_due(booking: Booking) -> tuple[str, int] | None:
-    """The charge a booking's state calls for, as (kind, pence), or None.
-
-    A version of the terms may set an amount to nothing: then nothing is owed. Nor is
-    anything owed for a session the partnership cancelled: no place was wasted."""
-    if booking.session.status == Session.Status.CANCELLED:
-        return None
-    due = _due_under_terms(booking)
-    return due if due is not None and due[1] > 0 else None
-
-
-def _due_under_terms(booking: Booking) -> tuple[str, int] | None:
-    course = booking.session.course
-    terms = booking.terms
-    pays = booking.agency.pays_for_places
-    if booking.status == Booking.Status.CANCELLED:
-        if not booking.cancelled_late:
-            return None
-        if pays:
-            return Charge.Kind.COURSE_FEE, terms.fee_pence(course)
-        return Charge.Kind.LATE_CANCELLATION, terms.late_cancellation_pence(course)
-    if booking.status != Booking.Status.CONFIRMED:
-        return None
-    if booking.attendance in NON_ATTENDANCE:
-        if pays:
-            return Charge.Kind.COURSE_FEE, terms.fee_pence(course)
-        return NON_ATTENDANCE[booking.attendance], terms.non_attendance_pence(course)
-    if booking.attendance in ATTENDED and pays:
-        return Charge.Kind.COURSE_FEE, terms.fee_pence(course)
-    return None
 
 
 def _for_non_attendance(charge: Charge, booking: Booking) -> bool:

@@ -15,6 +15,7 @@ from audit.services import audit_record
 
 from ..errors import BookingError
 from ..models import Booking, Session
+from ..rules.prices import PriceBasis
 from .bookings import session_lock
 from .charges import charge_sync
 from .terms import terms_in_force
@@ -146,6 +147,7 @@ def walk_in_add(
             delegate=delegate,
             agency=agency,
             terms=terms_in_force(),
+            **PriceBasis.now(course=session.course, agency=agency).booking_fields(),
             status=Booking.Status.CONFIRMED,
             booked_by=actor,
             is_walk_in=True,

@@ -7,8 +7,7 @@ from accounts.models import User
 from audit.services import audit_record
 
 from ..errors import BookingError
-from ..models import Booking, Session, Terms
-from ..working_days import working_days_before
+from ..models import Terms
 
 
 def terms_in_force(at: datetime | None = None) -> Terms:
@@ -20,34 +19,6 @@ def terms_in_force(at: datetime | None = None) -> Terms:
             effective_from=at
         )
     return terms
-
-
-def free_cancellation_deadline(*, session: Session, terms: Terms) -> datetime:
-    """Cancelling is free until the notice period in working days before the start."""
-    return working_days_before(session.starts_at, terms.notice_working_days)
-
-
-def cancellation_would_be_late(*, booking: Booking, at: datetime | None = None) -> bool:
-    """Late means inside the notice period, unless the delegate was promoted from the
-    waiting list within the grace period (they had no choice about the timing)."""
-    at = at or timezone.now()
-    if booking.status != Booking.Status.CONFIRMED:
-        return False
-    terms = booking.terms
-    if booking.promoted_at is not None:
-        grace_ends = booking.promoted_at + timezone.timedelta(hours=terms.promotion_grace_hours)
-        if at < grace_ends:
-            return False
-    return at >= free_cancellation_deadline(session=booking.session, terms=terms)
-
-
-def late_cancellation_charge_pence(*, booking: Booking) -> int:
-    """What a late cancellation costs the organisation: the fee for paying organisations,
-    otherwise the late-cancellation charge."""
-    course = booking.session.course
-    if booking.agency.pays_for_places:
-        return booking.terms.fee_pence(course)
-    return booking.terms.late_cancellation_pence(course)
 
 
 TERMS_FIELDS = (

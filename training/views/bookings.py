@@ -16,6 +16,7 @@ from ..models import Booking, Session
 from ..selectors import (
     booking_can_change,
     booking_terms,
+    booking_terms_of,
     bookings_for_display,
     cancellation_preview,
     delegate_active_booking,
@@ -110,9 +111,7 @@ def booking_detail(request, pk):
             "session": booking.session,
             "is_own": booking.delegate_id == request.user.pk,
             "can_change": booking_can_change(booking),
-            "terms": booking_terms(
-                session=booking.session, agency=booking.agency, terms=booking.terms
-            ),
+            "terms": booking_terms_of(booking),
             "just_booked": just_booked,
         },
     )

@@ -21,16 +21,12 @@ from ..forms_manage import (
     TermsForm,
 )
 from ..models import Booking, Session, Terms
+from ..rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
+from ..rules.prices import PriceBasis, late_cancellation_charge_pence
 from ..selectors import with_place_counts, with_recent_no_shows
 from ..services.bookings import booking_cancel, booking_create
 from ..services.sessions import session_cancel, session_create, session_duplicate, session_update
-from ..services.terms import (
-    cancellation_would_be_late,
-    free_cancellation_deadline,
-    late_cancellation_charge_pence,
-    terms_create,
-    terms_in_force,
-)
+from ..services.terms import terms_create, terms_in_force
 from ..templatetags.money import pounds
 
 coordinators_only = role_required(Role.COORDINATOR)
@@ -242,7 +238,7 @@ def booking_cancel_view(request, pk):
             "session": session,
             "late": late,
             "charge": pounds(late_cancellation_charge_pence(booking=booking)) if late else None,
-            "charge_is_fee": booking.agency.pays_for_places,
+            "charge_is_fee": PriceBasis.of(booking).agency_pays,
             "free_until": free_cancellation_deadline(session=session, terms=booking.terms),
         },
     )
