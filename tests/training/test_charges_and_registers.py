@@ -484,3 +484,22 @@ def test_certificate_needs_attendance_and_evaluation(session, trainer, settings)
     settings.COURSEBOOK_CERTIFICATE_NEEDS_EVALUATION = False
     unevaluated = book(SessionFactory())
     assert certificate_unavailable_reason(unevaluated) is not None  # not attended yet
+
+
+def test_no_shows_and_closing_wait_for_the_start(session, trainer):
+    booking = book(session)
+    with at(START - timedelta(minutes=1)):
+        with pytest.raises(BookingError, match="before the session starts"):
+            attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        with pytest.raises(BookingError, match="before the session starts"):
+            attendance_mark(booking=booking, attendance="turned_away", actor=trainer)
+        attendance_mark(booking=booking, attendance="attended", actor=trainer)
+        with pytest.raises(BookingError, match="once the session has started"):
+            register_close(session=session, actor=trainer)
+    session.refresh_from_db()
+    assert session.status == Session.Status.SCHEDULED
+    assert not Charge.objects.exists()
+    with at(START):
+        attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+    assert Charge.objects.get(booking=booking).kind == Charge.Kind.NO_SHOW

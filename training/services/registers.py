@@ -1,10 +1,10 @@
 """The register: trainers mark attendance from 30 minutes before the start, then close it.
 
-Closing marks the session delivered and raises the non-attendance charges. After that
-only a coordinator may correct a mark, giving a reason; every mark is in the audit trail.
+People who arrive early are marked attended before the start; absent and turned away
+wait for the start, and so does closing, which marks the session delivered, raises the
+non-attendance charges and tells line managers. After that only a coordinator may
+correct a mark, giving a reason; every mark is in the audit trail.
 """
-
-from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -16,15 +16,10 @@ from audit.services import audit_record
 from ..errors import BookingError
 from ..models import Booking, Session
 from ..rules.prices import PriceBasis
+from ..rules.registers import NO_SHOW_MARKS, register_opens_at, session_has_started
 from .bookings import session_lock
 from .charges import charge_sync
 from .terms import terms_in_force
-
-REGISTER_OPENS_BEFORE = timedelta(minutes=30)
-
-
-def register_opens_at(session: Session):
-    return session.starts_at - REGISTER_OPENS_BEFORE
 
 
 def _check_open(session: Session, *, actor: User, reason: str) -> bool:
@@ -80,6 +75,13 @@ def attendance_mark(
         if booking.status != Booking.Status.CONFIRMED:
             raise BookingError("Only people with a place are on the register")
         correcting = _check_open(session, actor=actor, reason=reason)
+        if attendance in NO_SHOW_MARKS and not session_has_started(session, now=timezone.now()):
+            starts = timezone.localtime(session.starts_at)
+            raise BookingError(
+                f"Nobody can be marked absent or turned away before the session starts "
+                f"at {starts:%H:%M}: mark the people who have arrived, and the rest after "
+                "the start"
+            )
         if correcting and attendance == Booking.Attendance.UNMARKED:
             raise BookingError("A closed register needs a mark for everyone")
         _mark(booking, attendance, actor=actor, correcting=correcting, reason=reason)
@@ -167,14 +169,20 @@ def walk_in_add(
 def register_close(*, session: Session, actor: User) -> Session:
     """Close the register: the session is delivered and the charges are raised.
 
-    Everyone on the register must be marked. Closing twice is refused, so nothing is
-    charged twice.
+    Only once the session has started, and everyone on the register must be marked.
+    Closing twice is refused, so nothing is charged twice.
     """
     with transaction.atomic():
         session = session_lock(session.pk)
         if session.register_closed_at is not None:
             raise BookingError("The register is already closed")
         _check_open(session, actor=actor, reason="")
+        if not session_has_started(session, now=timezone.now()):
+            starts = timezone.localtime(session.starts_at)
+            raise BookingError(
+                f"The register can be closed once the session has started, at "
+                f"{starts:%H:%M on %-d %B %Y}"
+            )
         bookings = list(
             Booking.objects.select_for_update(of=("self",))
             .filter(session=session, status=Booking.Status.CONFIRMED)

@@ -23,13 +23,13 @@ from ..errors import BookingError
 from ..forms_register import CloseForm, CorrectionForm, RegisterForm, WalkInForm
 from ..models import Booking, Charge, Invoice, Session
 from ..permissions import can_take_register
+from ..rules.registers import register_opens_at, register_state, session_has_started
 from ..selectors import register_bookings, register_counts, with_place_counts
 from ..services.charges import charge_needs_credit_note
 from ..services.registers import (
     attendance_mark,
     attendance_mark_all_attended,
     register_close,
-    register_opens_at,
     walk_in_add,
 )
 from ..services.terms import terms_in_force
@@ -67,13 +67,7 @@ def register_access(view):
 
 
 def _register_state(session: Session, now) -> str:
-    if session.status == Session.Status.CANCELLED:
-        return "cancelled"
-    if session.register_closed_at is not None:
-        return "closed"
-    if now < register_opens_at(session):
-        return "not_open"
-    return "open"
+    return register_state(session, now=now)
 
 
 def _people(count: int) -> str:
@@ -262,6 +256,7 @@ def register_close_view(request, session):
             "form": form,
             "counts": register_counts(session),
             "opens_at": register_opens_at(session),
+            "started": session_has_started(session, now=timezone.now()),
         },
     )
 
