@@ -182,3 +182,42 @@ def roles_set(*, user: User, roles: set[str], actor: User) -> set[str]:
 
 def borough_get_or_create(*, name: str, kind: str = Borough.Kind.PARTNERSHIP) -> Borough:
     return Borough.objects.get_or_create(name=name, defaults={"kind": kind})[0]
+
+
+@transaction.atomic
+def walk_in_account_create(
+    *, email: str, full_name: str, agency: Agency, actor: User, occasion: str
+) -> User:
+    """An account for someone recorded on a register without having one: a delegate of
+    the organisation the trainer named, with no usable password. They are told by email
+    that they were recorded (at `occasion`, such as a session's title and date) and that
+    they claim the account by asking for a password reset with this email address."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError("An account with this email address already exists")
+    user = User.objects.create_user(
+        email=email, password=None, full_name=full_name.strip(), agency=agency
+    )
+    user.groups.add(Group.objects.get_or_create(name=Role.DELEGATE)[0])
+    AgencyMembership.objects.create(user=user, agency=agency)
+    audit_record(
+        actor=actor,
+        action="walk_in_account_created",
+        obj=user,
+        summary=f"Account made for a walk-in at {occasion}, with {agency}"[:300],
+        data={"agency": agency.pk},
+    )
+    outbox_enqueue(
+        kind="walk_in_account",
+        to=[user.email],
+        subject="You were recorded at a training session: your Coursebook account",
+        template="accounts/walk_in_account",
+        context={
+            "user": user,
+            "occasion": occasion,
+            "agency": agency.name,
+            "sign_in_path": reverse("accounts:login"),
+            "reset_path": reverse("accounts:password_reset"),
+        },
+    )
+    return user

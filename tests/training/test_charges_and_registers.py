@@ -503,3 +503,88 @@ def test_no_shows_and_closing_wait_for_the_start(session, trainer):
         attendance_mark(booking=booking, attendance="absent", actor=trainer)
         register_close(session=session, actor=trainer)
     assert Charge.objects.get(booking=booking).kind == Charge.Kind.NO_SHOW
+
+
+# Walk-ins ---------------------------------------------------------------------------------
+
+
+def test_a_walk_in_with_an_account_is_recorded_under_their_own_organisation(session, trainer):
+    own = AgencyFactory(name="St Mary's Hospital", pays_for_places=True)
+    other = AgencyFactory(name="Westminster Council")
+    person = UserFactory(email="asha@example.org", agency=own)
+    with at(START + timedelta(minutes=5)):
+        booking = walk_in_add(
+            session=session,
+            actor=trainer,
+            full_name="Someone Else",
+            email="ASHA@example.org",
+            agency=other,
+        )
+        register_close(session=session, actor=trainer)
+    assert (booking.delegate, booking.agency) == (person, own)
+    assert list(Charge.objects.values_list("agency", flat=True)) == [own.pk]
+    person.refresh_from_db()
+    assert (person.full_name, person.agency) != ("Someone Else", other)
+
+
+def test_a_walk_in_whose_organisation_is_unconfirmed_is_refused(session, trainer):
+    UserFactory(email="new@example.org", agency=None)
+    with at(START), pytest.raises(BookingError, match="waiting for a coordinator"):
+        walk_in_add(
+            session=session,
+            actor=trainer,
+            full_name="New Person",
+            email="new@example.org",
+            agency=AgencyFactory(),
+        )
+    assert not Booking.objects.exists()
+
+
+def test_a_new_walk_in_gets_an_audited_account_to_claim_by_email(session, trainer):
+    agency = AgencyFactory(name="Westminster Council")
+    with at(START):
+        booking = walk_in_add(
+            session=session,
+            actor=trainer,
+            full_name=" Wally Walker ",
+            email="Wally@Example.org",
+            agency=agency,
+        )
+    person = booking.delegate
+    assert (person.email, person.full_name, person.agency) == (
+        "wally@example.org",
+        "Wally Walker",
+        agency,
+    )
+    assert not person.has_usable_password()
+    assert person.has_role("delegate")
+    assert person.memberships.get().agency == agency
+    created = AuditEntry.objects.get(action="walk_in_account_created")
+    assert (created.actor, created.object_id) == (trainer, str(person.pk))
+    outbox_deliver_all()
+    (message,) = [m for m in mail.outbox if m.to == ["wally@example.org"]]
+    assert "MASCP Level 3 on 18 June 2026" in message.body
+    assert "Westminster Council" in message.body
+    assert "/account/password-reset/" in message.body
+    assert "Forgotten your password?" in message.body
+
+
+def test_a_waiting_list_place_given_up_for_a_walk_in_is_audited(session, trainer):
+    session.capacity = 1
+    session.save()
+    book(session)
+    waiting = book(session)
+    assert waiting.status == Booking.Status.WAITLISTED
+    with at(START):
+        walk_in_add(
+            session=session,
+            actor=trainer,
+            full_name=waiting.delegate.full_name,
+            email=waiting.delegate.email,
+            agency=None,
+        )
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.cancellation_reason) == ("cancelled", "Came as a walk-in")
+    entry = AuditEntry.objects.get(action="booking_cancelled", object_id=str(waiting.pk))
+    assert entry.actor == trainer
+    assert "walk-in" in entry.summary

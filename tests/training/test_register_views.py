@@ -276,7 +276,18 @@ def test_walk_in_form_errors_are_shown(client, session, trainer):
         response = signed_in(client, trainer).post(url("register_walk_in", session), {})
     page = response.content.decode()
     assert "Enter the person&#x27;s full name" in page
-    assert "Select the organisation the person works for" in page
+    assert "Enter the person&#x27;s email address" in page
+
+
+def test_a_walk_in_without_an_account_needs_an_organisation(client, session, trainer):
+    with at(DURING):
+        response = signed_in(client, trainer).post(
+            url("register_walk_in", session),
+            {"full_name": "Wally Walker", "email": "wally@example.org", "agency": ""},
+        )
+    assert "select the organisation the person works for" in response.content.decode()
+    assert not User.objects.filter(email="wally@example.org").exists()
+    assert not Booking.objects.exists()
 
 
 # Closing -----------------------------------------------------------------------------------

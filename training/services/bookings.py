@@ -21,6 +21,7 @@ from .charges import charge_sync
 from .terms import terms_in_force
 
 BOOKING_ICS = "training.calendar.booking_ics"
+REASON_MAX_LENGTH = Booking._meta.get_field("cancellation_reason").max_length
 
 
 def session_lock(session_id: int) -> Session:
@@ -64,6 +65,28 @@ def queue_booking_message(booking: Booking, *, kind: str, subject: str, ics_meth
         ics_object=booking if ics_method else None,
         ics_method=ics_method,
     )
+
+
+def booking_mark_cancelled(
+    booking: Booking, *, actor: User | None, reason: str, late: bool = False
+) -> Booking:
+    """The one change of a booking to cancelled; the caller holds the session's lock and
+    records why in the audit trail."""
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.cancelled_by = actor
+    booking.cancellation_reason = reason[:REASON_MAX_LENGTH]
+    booking.cancelled_late = late
+    booking.save(
+        update_fields=[
+            "status",
+            "cancelled_at",
+            "cancelled_by",
+            "cancellation_reason",
+            "cancelled_late",
+        ]
+    )
+    return booking
 
 
 def check_session_bookable(session: Session, *, now=None) -> None:
@@ -235,25 +258,13 @@ def booking_cancel(
         if session.starts_at <= timezone.now():
             raise BookingError("The session has started: it can no longer be cancelled")
         was_confirmed = booking.status == Booking.Status.CONFIRMED
-        booking.cancelled_late = cancellation_would_be_late(booking=booking)
-        if late_shown is not None and booking.cancelled_late != late_shown:
+        late = cancellation_would_be_late(booking=booking)
+        if late_shown is not None and late != late_shown:
             raise BookingError(
                 "What cancelling costs has changed since the page was opened. "
                 "Check it again, then confirm."
             )
-        booking.status = Booking.Status.CANCELLED
-        booking.cancelled_at = timezone.now()
-        booking.cancelled_by = actor
-        booking.cancellation_reason = reason[:300]
-        booking.save(
-            update_fields=[
-                "status",
-                "cancelled_at",
-                "cancelled_by",
-                "cancellation_reason",
-                "cancelled_late",
-            ]
-        )
+        booking_mark_cancelled(booking, actor=actor, reason=reason, late=late)
         audit_record(
             actor=actor,
             action="booking_cancelled_late" if booking.cancelled_late else "booking_cancelled",
@@ -304,12 +315,8 @@ def booking_substitute(*, booking: Booking, substitute: User, actor: User) -> Bo
             session=session, delegate=substitute, status__in=Booking.ACTIVE
         ).exists():
             raise BookingError(f"{substitute.full_name} already has a place on this session")
-        booking.status = Booking.Status.CANCELLED
-        booking.cancelled_at = timezone.now()
-        booking.cancelled_by = actor
-        booking.cancellation_reason = f"Place handed to {substitute.full_name}"
-        booking.save(
-            update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason"]
+        booking_mark_cancelled(
+            booking, actor=actor, reason=f"Place handed to {substitute.full_name}"
         )
         replacement = Booking.objects.create(
             session=session,

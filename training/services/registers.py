@@ -6,18 +6,18 @@ non-attendance charges and tells line managers. After that only a coordinator ma
 correct a mark, giving a reason; every mark is in the audit trail.
 """
 
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Agency, AgencyMembership, Role, User
+from accounts.models import Agency, Role, User
+from accounts.services.people import walk_in_account_create
 from audit.services import audit_record
 
 from ..errors import BookingError
 from ..models import Booking, Session
 from ..rules.prices import PriceBasis
 from ..rules.registers import NO_SHOW_MARKS, register_opens_at, session_has_started
-from .bookings import session_lock
+from .bookings import booking_mark_cancelled, session_lock
 from .charges import charge_sync
 from .terms import terms_in_force
 
@@ -110,11 +110,16 @@ def attendance_mark_all_attended(*, session: Session, actor: User) -> int:
 
 
 def walk_in_add(
-    *, session: Session, actor: User, full_name: str, email: str, agency: Agency
+    *, session: Session, actor: User, full_name: str, email: str, agency: Agency | None
 ) -> Booking:
     """Record someone who came without a booking: a booking flagged as walk-in, attended.
 
-    A walk-in without an account gets one they can claim later through password reset.
+    Someone who already has an account is recorded under their own confirmed
+    organisation, which is the one charged, whatever organisation the trainer chose; a
+    person whose organisation is still waiting for a coordinator cannot be added yet.
+    Someone without an account gets one under the organisation the trainer chose
+    (accounts' walk_in_account_create, audited), and an email saying how to claim it. A
+    waiting-list place they held is cancelled, and the audit trail says so.
     """
     email = email.strip().lower()
     with transaction.atomic():
@@ -122,13 +127,27 @@ def walk_in_add(
         _check_open(session, actor=actor, reason="walk-in")
         if session.register_closed_at is not None:
             raise BookingError("The register is closed")
-        delegate = User.objects.filter(email__iexact=email).first()
+        delegate = User.objects.select_related("agency").filter(email__iexact=email).first()
         if delegate is None:
-            delegate = User.objects.create_user(
-                email=email, password=None, full_name=full_name.strip(), agency=agency
+            if agency is None:
+                raise BookingError(
+                    "There is no Coursebook account with this email address: select the "
+                    "organisation the person works for"
+                )
+            delegate = walk_in_account_create(
+                email=email,
+                full_name=full_name,
+                agency=agency,
+                actor=actor,
+                occasion=f"{session.course.title} on "
+                f"{timezone.localtime(session.starts_at):%-d %B %Y}",
             )
-            delegate.groups.add(Group.objects.get_or_create(name=Role.DELEGATE)[0])
-            AgencyMembership.objects.create(user=delegate, agency=agency)
+        elif delegate.agency is None:
+            raise BookingError(
+                f"{delegate.full_name}'s organisation is waiting for a coordinator to confirm "
+                "it: ask a coordinator to add them to the register once it is confirmed"
+            )
+        agency = delegate.agency
         existing = Booking.objects.filter(
             session=session, delegate=delegate, status__in=Booking.ACTIVE
         ).first()
@@ -136,12 +155,13 @@ def walk_in_add(
             if existing.status == Booking.Status.CONFIRMED:
                 raise BookingError(f"{delegate.full_name} is already on the register")
             # On the waiting list but came anyway: they are a walk-in in the room.
-            existing.status = Booking.Status.CANCELLED
-            existing.cancelled_at = timezone.now()
-            existing.cancelled_by = actor
-            existing.cancellation_reason = "Came as a walk-in"
-            existing.save(
-                update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason"]
+            booking_mark_cancelled(existing, actor=actor, reason="Came as a walk-in")
+            audit_record(
+                actor=actor,
+                action="booking_cancelled",
+                obj=existing,
+                summary=f"{delegate} left the waiting list of {session}: came as a walk-in",
+                data={"late": False, "charge_pence": 0, "walk_in": True},
             )
         now = timezone.now()
         booking = Booking.objects.create(

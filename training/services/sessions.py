@@ -14,7 +14,13 @@ from notifications.services import outbox_enqueue
 
 from ..errors import BookingError
 from ..models import Booking, Session
-from .bookings import BOOKING_ICS, queue_booking_message, session_lock, waitlist_promote
+from .bookings import (
+    BOOKING_ICS,
+    booking_mark_cancelled,
+    queue_booking_message,
+    session_lock,
+    waitlist_promote,
+)
 from .charges import charges_waive_for_cancelled_session
 
 SESSION_FIELDS = (
@@ -157,7 +163,6 @@ def session_cancel(*, session: Session, actor: User, reason: str) -> Session:
             raise BookingError("Only a scheduled session can be cancelled")
         session.status = Session.Status.CANCELLED
         session.save(update_fields=["status"])
-        now = timezone.now()
         bookings = list(
             Booking.objects.filter(session=session, status__in=Booking.ACTIVE).select_related(
                 "delegate"
@@ -165,20 +170,7 @@ def session_cancel(*, session: Session, actor: User, reason: str) -> Session:
         )
         for booking in bookings:
             was_confirmed = booking.status == Booking.Status.CONFIRMED
-            booking.status = Booking.Status.CANCELLED
-            booking.cancelled_at = now
-            booking.cancelled_by = actor
-            booking.cancellation_reason = "The session was cancelled"
-            booking.cancelled_late = False
-            booking.save(
-                update_fields=[
-                    "status",
-                    "cancelled_at",
-                    "cancelled_by",
-                    "cancellation_reason",
-                    "cancelled_late",
-                ]
-            )
+            booking_mark_cancelled(booking, actor=actor, reason="The session was cancelled")
             audit_record(
                 actor=actor,
                 action="booking_cancelled",
