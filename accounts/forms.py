@@ -224,6 +224,31 @@ class OrganisationRequestDecisionForm(forms.Form):
         return data
 
 
+class OrganisationChangeDecisionForm(forms.Form):
+    DECISIONS = [
+        ("confirm", "Confirm the move: their new bookings and charges go to the new organisation"),
+        ("reject", "Turn it down: they stay with their current organisation"),
+    ]
+    decision = forms.ChoiceField(
+        label="What do you want to do?",
+        choices=DECISIONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to confirm the move or turn it down"},
+    )
+    note = forms.CharField(
+        label="Reason for turning it down (kept in the audit trail)",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not data.get("note", "").strip():
+            self.add_error("note", "Give a reason for turning the change down")
+        return data
+
+
 class AgencyFilterForm(forms.Form):
     q = forms.CharField(label="Search by name", required=False)
     sector = forms.ChoiceField(
