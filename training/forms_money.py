@@ -9,6 +9,7 @@ from accounts.models import Agency
 
 from .forms_manage import DateField
 from .models import Charge, Invoice
+from .selectors import CHARGE_FILTERS
 
 
 def _organisations():
@@ -40,7 +41,11 @@ class ChargeFilterForm(PeriodFilterForm):
         queryset=_organisations(), required=False, empty_label="All organisations"
     )
     status = forms.ChoiceField(
-        choices=[("", "All statuses"), *Charge.Status.choices], required=False
+        choices=[
+            ("", "All statuses"),
+            *((value, label) for value, (label, _) in CHARGE_FILTERS.items()),
+        ],
+        required=False,
     )
     raised_from = DateField(label="Raised from", required=False, help_text="For example, 1 4 2026")
     raised_to = DateField(label="Raised to", required=False, help_text="For example, 30 4 2026")

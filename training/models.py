@@ -288,6 +288,38 @@ class Booking(models.Model):
         return self.status in self.ACTIVE
 
 
+class ChargeQuerySet(models.QuerySet):
+    """The charges by what they count as, so that nothing summing them has to remember
+    that a charge withdrawn as not owed is stored as waived (DESIGN section 5):
+
+    - owed: pending or invoiced, money the organisation is asked for;
+    - waived_by_coordinator: a coordinator's decision, with a reason;
+    - withdrawn: turned out not to be owed (a corrected register, a credited invoice, a
+      cancelled session), in no figure of charges raised or waived;
+    - raised: every charge but the withdrawn ones (owed + waived by a coordinator).
+    """
+
+    OWED = models.Q(status__in=["pending", "invoiced"])
+    WAIVED_BY_COORDINATOR = models.Q(status="waived", waived_as_not_owed=False)
+    WITHDRAWN = models.Q(status="waived", waived_as_not_owed=True)
+    RAISED = ~WITHDRAWN
+
+    def pending(self):
+        return self.filter(status="pending")
+
+    def owed(self):
+        return self.filter(self.OWED)
+
+    def waived_by_coordinator(self):
+        return self.filter(self.WAIVED_BY_COORDINATOR)
+
+    def withdrawn(self):
+        return self.filter(self.WITHDRAWN)
+
+    def raised(self):
+        return self.filter(self.RAISED)
+
+
 class Charge(models.Model):
     """Money an organisation owes for a booking, under the booking's terms."""
 
@@ -324,6 +356,8 @@ class Charge(models.Model):
     invoice = models.ForeignKey(
         "Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
     )
+
+    objects = ChargeQuerySet.as_manager()
 
     class Meta:
         ordering = ["raised_at", "pk"]

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, Borough, User
 
-from .models import Booking, Charge, Course, Programme, Session, Terms, Venue
+from .models import Booking, Charge, ChargeQuerySet, Course, Programme, Session, Terms, Venue
 from .rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
 from .rules.prices import (
     PriceBasis,
@@ -434,9 +434,8 @@ def invoice_run_preview(*, period_end: date) -> list[PendingForAgency]:
     charges raised up to the end of that day, counted in one query. The cut-off is the
     run's own, so the preview counts exactly what the run will invoice."""
     rows = (
-        Charge.objects.filter(
-            status=Charge.Status.PENDING, raised_at__lt=charges_cutoff(period_end)
-        )
+        Charge.objects.pending()
+        .filter(raised_at__lt=charges_cutoff(period_end))
         .values("agency_id", "agency__name")
         .annotate(charges=Count("pk"), total_pence=Sum("amount_pence"))
         .order_by("agency__name", "agency_id")
@@ -510,6 +509,15 @@ def hours_by_level(user: User, *, since: datetime) -> list[LevelHours]:
     return sorted(levels, key=lambda row: row.level == NO_LEVEL)  # Stable: keeps the order.
 
 
+# The coordinators' charges page filters by what a charge counts as.
+CHARGE_FILTERS = {
+    "pending": ("Pending", ChargeQuerySet.pending),
+    "invoiced": ("Invoiced", lambda charges: charges.filter(status=Charge.Status.INVOICED)),
+    "waived": ("Waived by a coordinator", ChargeQuerySet.waived_by_coordinator),
+    "not_owed": ("Not owed (withdrawn)", ChargeQuerySet.withdrawn),
+}
+
+
 def charges_filtered(
     *, organisation=None, status: str = "", raised_from=None, raised_to=None
 ) -> QuerySet[Charge]:
@@ -518,7 +526,7 @@ def charges_filtered(
     if organisation:
         charges = charges.filter(agency=organisation)
     if status:
-        charges = charges.filter(status=status)
+        charges = CHARGE_FILTERS[status][1](charges)
     if raised_from:
         charges = charges.filter(raised_at__gte=day_start(raised_from))
     if raised_to:
@@ -527,10 +535,18 @@ def charges_filtered(
 
 
 def charge_totals(charges: QuerySet[Charge]) -> dict:
-    """Count and sums of the charges, by status, in one query."""
-    sums = {"total_pence": Coalesce(Sum("amount_pence"), 0), "count": Count("pk")}
-    for status in Charge.Status.values:
-        sums[f"{status}_pence"] = Coalesce(Sum("amount_pence", filter=Q(status=status)), 0)
+    """Count and sums of the charges in one query: raised (all but those withdrawn as not
+    owed), pending, invoiced, waived by a coordinator, and withdrawn."""
+    conditions = {
+        "raised": ChargeQuerySet.RAISED,
+        "pending": Q(status=Charge.Status.PENDING),
+        "invoiced": Q(status=Charge.Status.INVOICED),
+        "waived": ChargeQuerySet.WAIVED_BY_COORDINATOR,
+        "withdrawn": ChargeQuerySet.WITHDRAWN,
+    }
+    sums = {"count": Count("pk", filter=ChargeQuerySet.RAISED)}
+    for name, condition in conditions.items():
+        sums[f"{name}_pence"] = Coalesce(Sum("amount_pence", filter=condition), 0)
     return charges.order_by().aggregate(**sums)
 
 

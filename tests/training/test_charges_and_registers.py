@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from audit.models import AuditEntry
 from notifications.models import OutboxMessage
 from notifications.services import outbox_deliver_all
-from tests.factories import AgencyFactory, SessionFactory, UserFactory
+from tests.factories import AgencyFactory, SessionFactory, UserFactory, coordinator
 from training.errors import BookingError
 from training.models import Booking, Charge, Invoice, Session
 from training.services.bookings import booking_cancel, booking_create
@@ -588,3 +588,26 @@ def test_a_waiting_list_place_given_up_for_a_walk_in_is_audited(session, trainer
     entry = AuditEntry.objects.get(action="booking_cancelled", object_id=str(waiting.pk))
     assert entry.actor == trainer
     assert "walk-in" in entry.summary
+
+
+def test_charges_are_counted_by_what_they_are(session, trainer):
+    owed, waived, withdrawn, invoiced = (book(session) for _ in range(4))
+    with at(START + timedelta(minutes=5)):
+        for booking in (owed, waived, withdrawn, invoiced):
+            attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+        attendance_mark(
+            booking=withdrawn, attendance="attended", actor=coordinator(), reason="Was there"
+        )
+    charges_waive(
+        charges=Charge.objects.filter(booking=waived), actor=coordinator(), reason="Snow"
+    )
+    Charge.objects.filter(booking=invoiced).update(status=Charge.Status.INVOICED)
+
+    def bookings(charges):
+        return set(charges.values_list("booking", flat=True))
+
+    assert bookings(Charge.objects.owed()) == {owed.pk, invoiced.pk}
+    assert bookings(Charge.objects.waived_by_coordinator()) == {waived.pk}
+    assert bookings(Charge.objects.withdrawn()) == {withdrawn.pk}
+    assert bookings(Charge.objects.raised()) == {owed.pk, waived.pk, invoiced.pk}

@@ -124,12 +124,9 @@ def invoice_issue_for_agency(
         )
         DocumentSequence.objects.select_for_update().get(name=name)
         charges = list(
-            Charge.objects.select_for_update(of=("self",))
-            .filter(
-                agency=agency,
-                status=Charge.Status.PENDING,
-                raised_at__lt=charges_cutoff(period_end),
-            )
+            Charge.objects.pending()
+            .select_for_update(of=("self",))
+            .filter(agency=agency, raised_at__lt=charges_cutoff(period_end))
             .select_related("booking__delegate", "booking__session__course")
             .order_by("raised_at", "pk")
         )
@@ -153,9 +150,8 @@ def invoice_issue_for_agency(
 def invoices_run(*, period_end: date, actor: User | None = None) -> list[Invoice]:
     """One invoice per organisation with pending charges raised up to period_end."""
     agency_ids = (
-        Charge.objects.filter(
-            status=Charge.Status.PENDING, raised_at__lt=charges_cutoff(period_end)
-        )
+        Charge.objects.pending()
+        .filter(raised_at__lt=charges_cutoff(period_end))
         .values_list("agency_id", flat=True)
         .distinct()
     )
