@@ -168,7 +168,11 @@ class DetailsForm(forms.Form):
         label="Line manager's email address (optional)", required=False
     )
     access_needs = forms.CharField(
-        label="Access needs (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Access needs (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Access needs must be 1,000 characters or fewer"},
     )
 
 
@@ -212,6 +216,8 @@ class OrganisationRequestDecisionForm(forms.Form):
     note = forms.CharField(
         label="Reason (sent to nobody; kept in the audit trail)",
         required=False,
+        max_length=1000,
+        error_messages={"max_length": "The reason must be 1,000 characters or fewer"},
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -250,14 +256,24 @@ class OrganisationChangeDecisionForm(forms.Form):
 
 
 class AgencyFilterForm(forms.Form):
-    q = forms.CharField(label="Search by name", required=False)
+    q = forms.CharField(
+        label="Search by name",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Search for 200 characters or fewer"},
+    )
     sector = forms.ChoiceField(
         label="Sector", choices=[("", "All sectors"), *Sector.choices], required=False
     )
 
 
 class PersonSearchForm(forms.Form):
-    q = forms.CharField(label="Search by name or email address", required=False)
+    q = forms.CharField(
+        label="Search by name or email address",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Search for 200 characters or fewer"},
+    )
 
 
 class RolesForm(forms.Form):

@@ -17,9 +17,15 @@ from accounts.models import Agency, Role, User
 
 from .models import Course, Session, Terms, Venue
 
+# Dates typed into the forms: wide enough for the partnership's history and plans, narrow
+# enough that a day after the last one, or its London midnight, is still a date.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+# The biggest id the databases store: a bigger one is refused before it is looked up.
+MAX_ID = 2**63 - 1
 TIME_FORMATS = ["%H:%M", "%H.%M", "%I:%M%p", "%I:%M %p", "%I.%M%p", "%I%p", "%I %p"]
 TIME_HINT = "Use the 24-hour clock, for example 09:30 or 14:00 (UK time)"
 MAX_PEOPLE_PER_BOOKING = 100
+MAX_PLACES = 1000
 
 
 class DateInput(forms.MultiWidget):
@@ -72,9 +78,14 @@ class DateField(forms.MultiValueField):
             day, month, year = (int(str(value).strip()) for value in data_list)
             if year < 1000:
                 raise ValueError
-            return date(year, month, day)
-        except ValueError as error:
+            day = date(year, month, day)
+        except (ValueError, OverflowError) as error:
             raise ValidationError(f"{self.label} must be a real date") from error
+        if day.year > LAST_YEAR:
+            raise ValidationError(f"{self.label} must be in or before {LAST_YEAR}")
+        if day.year < FIRST_YEAR:
+            raise ValidationError(f"{self.label} must be in or after {FIRST_YEAR}")
+        return day
 
 
 class TimeField(forms.TimeField):
@@ -93,7 +104,23 @@ def local_datetime(day: date, at: time) -> datetime:
     return timezone.make_aware(datetime.combine(day, at))
 
 
-class TrainerChoiceField(forms.ModelMultipleChoiceField):
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Rows chosen by id, where an id that is not a whole number the database can hold is
+    refused as not on the list rather than sent to the database."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk).strip()
+            if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class TrainerChoiceField(IdsChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.full_name} ({obj.agency})" if obj.agency_id else obj.full_name
 
@@ -111,7 +138,10 @@ class SessionForm(forms.Form):
     course = forms.ModelChoiceField(
         queryset=Course.objects.filter(is_active=True).order_by("title"),
         empty_label="Select a course",
-        error_messages={"required": "Select the course"},
+        error_messages={
+            "required": "Select the course",
+            "invalid_choice": "Select the course from the list",
+        },
     )
     date = DateField(
         label="Date",
@@ -129,6 +159,7 @@ class SessionForm(forms.Form):
         required=False,
         empty_label="Online only",
         help_text="Give a venue, an online joining link or both.",
+        error_messages={"invalid_choice": "Select a venue from the list"},
     )
     online_url = forms.URLField(
         label="Online joining link (optional)", required=False, assume_scheme="https"
@@ -136,9 +167,12 @@ class SessionForm(forms.Form):
     capacity = forms.IntegerField(
         label="Places",
         min_value=1,
+        max_value=MAX_PLACES,
         error_messages={
             "required": "Enter the number of places",
             "invalid": "Enter the number of places as a whole number, for example 20",
+            "min_value": "Places must be 1 or more",
+            "max_value": f"Places must be {MAX_PLACES:,} or fewer",
         },
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-4"}),
     )
@@ -147,12 +181,19 @@ class SessionForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "govuk-checkboxes--small"}),
         help_text="People with the trainer role. Select all that apply.",
+        error_messages={
+            "invalid_choice": "Select trainers from the list",
+            "invalid_pk_value": "Select trainers from the list",
+        },
     )
     delivering_agency = forms.ModelChoiceField(
         label="Delivering agency",
         queryset=Agency.objects.filter(is_active=True).order_by("name"),
         empty_label="Select the agency delivering the session",
-        error_messages={"required": "Select the agency delivering the session"},
+        error_messages={
+            "required": "Select the agency delivering the session",
+            "invalid_choice": "Select the delivering agency from the list",
+        },
         help_text="The trainer agency the reports count.",
     )
     booking_opens_date = DateField(
@@ -283,7 +324,11 @@ class BookPeopleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
         help_text="One email address a line. Each person must already have an account; "
         "their line manager and access needs are taken from their account.",
-        error_messages={"required": "Enter at least one email address"},
+        max_length=MAX_PEOPLE_PER_BOOKING * 320,  # 320: the longest email address
+        error_messages={
+            "required": "Enter at least one email address",
+            "max_length": f"Book at most {MAX_PEOPLE_PER_BOOKING} people at a time",
+        },
     )
 
     def clean_emails(self) -> list[User]:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Agency
 
-from .forms_manage import DateField
+from .forms_manage import DateField, IdsChoiceField
 from .models import Charge, Invoice
 from .selectors import CHARGE_FILTERS
 
@@ -68,7 +68,7 @@ class ChargeWaiveForm(forms.Form):
     """The charges ticked in the table and the reason; the service decides which may be
     waived, so a charge invoiced since the page was loaded is refused with its reason."""
 
-    charges = forms.ModelMultipleChoiceField(
+    charges = IdsChoiceField(
         queryset=Charge.objects.all(),
         label="Charges to waive",
         widget=forms.CheckboxSelectMultiple,

@@ -57,6 +57,8 @@ def book(request, pk):
         # The hot path of a booking rush: no queries before the service, which loads the
         # session under its lock (and finds it missing, for a 404).
         shown = request.POST.get("terms_version", "")
+        # Anything but plain digits (such as "²", which isdigit() accepts) is no version.
+        shown_id = int(shown) if shown.isascii() and shown.isdigit() else 0
         try:
             booking = booking_create(
                 session=Session(pk=pk),
@@ -64,7 +66,7 @@ def book(request, pk):
                 actor=user,
                 line_manager_email=form.cleaned_data["line_manager_email"],
                 access_needs=form.cleaned_data["access_needs"],
-                terms_shown_id=int(shown) if shown.isdigit() else 0,
+                terms_shown_id=shown_id,
             )
         except Session.DoesNotExist as error:
             raise Http404 from error
