@@ -5,7 +5,8 @@ change who holds a place takes that lock first, so places are never oversold wha
 the concurrency (on SQLite, IMMEDIATE transactions serialise writers the same way).
 """
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from accounts.models import User
 from audit.services import audit_record
 from notifications.services import outbox_enqueue
 
-from ..errors import BookingError
+from ..errors import BookingError, SessionBusyError
 from ..models import Booking, Session
 from ..rules.cancellation import cancellation_would_be_late
 from ..rules.prices import PriceBasis, late_cancellation_charge_pence
@@ -21,6 +22,8 @@ from .charges import charge_sync
 from .terms import terms_in_force
 
 BOOKING_ICS = "training.calendar.booking_ics"
+SESSION_LOCK_TIMEOUT_MS = 5000
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
 REASON_MAX_LENGTH = Booking._meta.get_field("cancellation_reason").max_length
 
 
@@ -28,11 +31,31 @@ def session_lock(session_id: int) -> Session:
     """Lock the session row for the rest of the transaction.
 
     Only the session's row: its course is read alongside but not locked, so bookings on
-    other sessions of the same course do not queue behind this one.
+    other sessions of the same course do not queue behind this one. On PostgreSQL a wait
+    for the lock is bounded, as pretix's lock_objects bounds it: past
+    COURSEBOOK_SESSION_LOCK_TIMEOUT_MS the booking is refused with SessionBusyError,
+    a message to try again, instead of a request that hangs. (On SQLite writers queue
+    at BEGIN IMMEDIATE, bounded by the connection's timeout.)
     """
-    return (
-        Session.objects.select_for_update(of=("self",)).select_related("course").get(pk=session_id)
-    )
+    if connection.vendor == "postgresql":
+        timeout_ms = getattr(
+            settings, "COURSEBOOK_SESSION_LOCK_TIMEOUT_MS", SESSION_LOCK_TIMEOUT_MS
+        )
+        with connection.cursor() as cursor:
+            # For this transaction only: is_local=true, as SET LOCAL.
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(timeout_ms)}ms"])
+    try:
+        return (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("course")
+            .get(pk=session_id)
+        )
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise SessionBusyError(
+                "Many people are booking this session right now; try again"
+            ) from error
+        raise
 
 
 def _confirmed_count(session: Session) -> int:
