@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, Role, User
 
-from .models import Course, Session, Terms, Venue
+from .models import Course, Programme, Session, Terms, Venue
 
 # Dates typed into the forms: wide enough for the partnership's history and plans, narrow
 # enough that a day after the last one, or its London midnight, is still a date.
@@ -502,4 +502,160 @@ class TermsForm(forms.Form):
         }
         for name in self.MONEY:
             fields[f"{name}_pence"] = pounds_to_pence(data[name])
+        return fields
+
+
+class CourseForm(forms.Form):
+    """A course in the catalogue; the code is given once, when it is added."""
+
+    code = forms.SlugField(
+        label="Code",
+        max_length=30,
+        help_text="A short unique code, for example MASCP-L3. It cannot change later.",
+        error_messages={
+            "required": "Enter the course's code",
+            "invalid": "Use only letters, numbers and hyphens in the code",
+            "max_length": "The code must be 30 characters or fewer",
+        },
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
+    )
+    title = forms.CharField(
+        label="Title",
+        max_length=200,
+        error_messages={
+            "required": "Enter the course's title",
+            "max_length": "The title must be 200 characters or fewer",
+        },
+    )
+    programme = forms.ChoiceField(
+        label="Programme",
+        choices=Programme.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the programme"},
+    )
+    level = forms.CharField(
+        label="Level (optional)",
+        max_length=50,
+        required=False,
+        help_text="For example, Level 3.",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+    )
+    duration_hours = forms.DecimalField(
+        label="Length, in hours",
+        max_digits=3,
+        decimal_places=1,
+        min_value=Decimal("0.5"),
+        max_value=Decimal("24"),
+        help_text="4 hours or less is a half day. Bookings already made keep their price.",
+        error_messages={
+            "required": "Enter the course's length in hours",
+            "invalid": "Enter the length in hours, for example 3 or 6.5",
+            "min_value": "The length must be at least half an hour",
+            "max_value": "The length must be 24 hours or less",
+            "max_decimal_places": "Enter the length to the nearest tenth of an hour",
+            "max_digits": "The length must be 24 hours or less",
+        },
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-4", "inputmode": "decimal"}),
+    )
+    fee = MoneyField(
+        label="Fee for paying organisations (£, optional)",
+        required=False,
+        help_text="Leave empty for the terms' half-day or full-day fee.",
+    )
+    summary = forms.CharField(
+        label="Summary (optional)",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    audience = forms.CharField(
+        label="Who the course is for (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    outcomes = forms.CharField(
+        label="Learning outcomes",
+        max_length=20000,
+        help_text="One a line, in order. They cannot change once a session is delivered.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Give at least one learning outcome"},
+    )
+    prerequisite = forms.ModelChoiceField(
+        label="Prerequisite course (optional)",
+        queryset=Course.objects.order_by("title"),
+        required=False,
+        empty_label="None",
+        error_messages={"invalid_choice": "Select the prerequisite from the list"},
+    )
+    refresh_months = forms.IntegerField(
+        label="Refresh after, in months (optional)",
+        min_value=1,
+        max_value=120,
+        required=False,
+        help_text="How long the training counts before a refresher, for example 36.",
+        error_messages={
+            "invalid": "Enter a whole number of months, for example 36",
+            "min_value": "Enter 1 month or more",
+            "max_value": "Enter 120 months or fewer",
+        },
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+    is_active = forms.BooleanField(label="Listed in the catalogue", required=False, initial=True)
+
+    def __init__(self, *args, course: Course | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course = course
+        if course is not None:
+            del self.fields["code"]
+            self.fields["prerequisite"].queryset = Course.objects.exclude(pk=course.pk).order_by(
+                "title"
+            )
+        else:
+            del self.fields["is_active"]
+
+    @classmethod
+    def initial_for(cls, course: Course) -> dict:
+        return {
+            "title": course.title,
+            "programme": course.programme,
+            "level": course.level,
+            "duration_hours": course.duration_hours,
+            "fee": None if course.fee_pence is None else Decimal(course.fee_pence) / 100,
+            "summary": course.summary,
+            "audience": course.audience,
+            "outcomes": "\n".join(outcome.text for outcome in course.outcomes.all()),
+            "prerequisite": course.prerequisite_id,
+            "refresh_months": course.refresh_months,
+            "is_active": course.is_active,
+        }
+
+    def clean_outcomes(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["outcomes"].splitlines()]
+        outcomes = [line for line in lines if line]
+        if not outcomes:
+            raise ValidationError("Give at least one learning outcome")
+        if any(len(line) > 300 for line in outcomes):
+            raise ValidationError("Each learning outcome must be 300 characters or fewer")
+        return outcomes
+
+    def course_fields(self) -> dict:
+        """Keyword arguments for course_create and course_update."""
+        data = self.cleaned_data
+        fields = {
+            "title": data["title"],
+            "programme": data["programme"],
+            "level": data["level"],
+            "duration_hours": data["duration_hours"],
+            "fee_pence": None if data["fee"] is None else pounds_to_pence(data["fee"]),
+            "summary": data["summary"],
+            "audience": data["audience"],
+            "outcomes": data["outcomes"],
+            "prerequisite": data["prerequisite"],
+            "refresh_months": data["refresh_months"],
+        }
+        if self.course is None:
+            fields["code"] = data["code"]
+        else:
+            fields["is_active"] = data["is_active"]
         return fields

@@ -107,3 +107,100 @@ def test_the_course_admin_shows_courses_but_does_not_change_them(client, half_da
     assert client.post(change, {"duration_hours": "7"}).status_code == 403
     course.refresh_from_db()
     assert course.duration_hours == Decimal("3")
+
+
+# The coordinators' course pages ------------------------------------------------------------
+
+
+def course_post(**overrides):
+    data = {
+        "code": "MASCP-L3",
+        "title": "Multi-agency safeguarding",
+        "programme": "core",
+        "level": "Level 3",
+        "duration_hours": "6.5",
+        "fee": "",
+        "summary": "",
+        "audience": "",
+        "outcomes": "Know the signs\n\n  Know what to do  \n",
+        "prerequisite": "",
+        "refresh_months": "36",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_coordinator_adds_a_course_with_its_outcomes(client):
+    client.force_login(coordinator())
+    response = client.post(reverse("training:manage_course_create"), course_post())
+    assert response.status_code == 302
+    course = Course.objects.get(code="MASCP-L3")
+    assert list(course.outcomes.values_list("position", "text")) == [
+        (1, "Know the signs"),
+        (2, "Know what to do"),
+    ]
+    assert (course.duration_hours, course.fee_pence, course.refresh_months) == (
+        Decimal("6.5"),
+        None,
+        36,
+    )
+    assert AuditEntry.objects.filter(action="course_created").exists()
+    again = client.post(reverse("training:manage_course_create"), course_post())
+    assert "A course with the code MASCP-L3 already exists" in again.content.decode()
+
+
+def test_a_coordinator_changes_a_course_through_the_audited_service(client, half_day_session):
+    course = half_day_session.course
+    client.force_login(coordinator())
+    url = reverse("training:manage_course_edit", args=[course.code])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, course_post(duration_hours="7", fee="120.00", title="Longer", is_active="on")
+    )
+    assert response.status_code == 302
+    course.refresh_from_db()
+    assert (course.duration_hours, course.fee_pence, course.title) == (
+        Decimal("7"),
+        12000,
+        "Longer",
+    )
+    assert AuditEntry.objects.get(action="course_updated").data["fee_pence"] == {
+        "from": None,
+        "to": 12000,
+    }
+
+
+def test_outcomes_cannot_change_once_a_session_is_delivered(client, half_day_session):
+    course = half_day_session.course
+    half_day_session.status = "delivered"
+    half_day_session.save()
+    client.force_login(coordinator())
+    response = client.post(
+        reverse("training:manage_course_edit", args=[course.code]),
+        course_post(outcomes="Something else", is_active="on"),
+    )
+    assert "its learning outcomes cannot change" in response.content.decode()
+    assert list(course.outcomes.values_list("text", flat=True)) == ["Know what to do"]
+
+
+@pytest.mark.parametrize("role", ["delegate", "trainer", "reviewer"])
+def test_only_coordinators_change_courses(client, half_day_session, role):
+    course = half_day_session.course
+    client.force_login(UserFactory(roles=[role]))
+    for url in (
+        reverse("training:manage_courses"),
+        reverse("training:manage_course_create"),
+        reverse("training:manage_course_edit", args=[course.code]),
+    ):
+        assert client.get(url).status_code == 403
+        assert client.post(url, course_post(duration_hours="7")).status_code == 403
+    course.refresh_from_db()
+    assert course.duration_hours == Decimal("3")
+
+
+def test_the_course_list_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    client.force_login(coordinator())
+    for _ in range(5):
+        SessionFactory()
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("training:manage_courses")).status_code == 200

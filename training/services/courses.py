@@ -12,7 +12,7 @@ from accounts.models import User
 from audit.services import audit_record
 
 from ..errors import CourseError
-from ..models import Course, Programme
+from ..models import Course, LearningOutcome, Programme, Session
 
 
 class _Unchanged:
@@ -21,6 +21,76 @@ class _Unchanged:
 
 
 UNCHANGED = _Unchanged()
+
+
+def _check(course: Course) -> None:
+    if not course.title.strip():
+        raise CourseError("Enter the course's title")
+    if course.programme not in Programme.values:
+        raise CourseError("Choose core, specialist or managerial")
+    if course.duration_hours is None or course.duration_hours <= 0:
+        raise CourseError("The course's length must be more than 0 hours")
+    if course.pk and course.prerequisite_id == course.pk:
+        raise CourseError("A course cannot be its own prerequisite")
+
+
+def _clean_outcomes(outcomes: list[str]) -> list[str]:
+    cleaned = [text.strip() for text in outcomes if text.strip()]
+    if not cleaned:
+        raise CourseError("Give at least one learning outcome")
+    too_long = LearningOutcome._meta.get_field("text").max_length
+    if any(len(text) > too_long for text in cleaned):
+        raise CourseError(f"Each learning outcome must be {too_long} characters or fewer")
+    return cleaned
+
+
+@transaction.atomic
+def course_create(
+    *,
+    actor: User,
+    code: str,
+    title: str,
+    programme: str,
+    duration_hours: Decimal,
+    outcomes: list[str],
+    level: str = "",
+    summary: str = "",
+    audience: str = "",
+    fee_pence: int | None = None,
+    prerequisite: Course | None = None,
+    refresh_months: int | None = None,
+) -> Course:
+    """A new course in the catalogue, with its learning outcomes in order."""
+    code = code.strip().upper()
+    if Course.objects.filter(code__iexact=code).exists():
+        raise CourseError(f"A course with the code {code} already exists")
+    course = Course(
+        code=code,
+        title=title.strip(),
+        programme=programme,
+        level=level.strip(),
+        duration_hours=duration_hours,
+        summary=summary.strip(),
+        audience=audience.strip(),
+        fee_pence=fee_pence,
+        prerequisite=prerequisite,
+        refresh_months=refresh_months,
+    )
+    _check(course)
+    outcomes = _clean_outcomes(outcomes)
+    course.save()
+    LearningOutcome.objects.bulk_create(
+        LearningOutcome(course=course, position=position, text=text)
+        for position, text in enumerate(outcomes, start=1)
+    )
+    audit_record(
+        actor=actor,
+        action="course_created",
+        obj=course,
+        summary=f"Added {course}",
+        data={"outcomes": outcomes},
+    )
+    return course
 
 
 @transaction.atomic
@@ -38,8 +108,13 @@ def course_update(
     prerequisite: Course | None | _Unchanged = UNCHANGED,
     refresh_months: int | None | _Unchanged = UNCHANGED,
     is_active: bool | _Unchanged = UNCHANGED,
+    outcomes: list[str] | _Unchanged = UNCHANGED,
 ) -> Course:
-    """Change a course's details, saving and auditing only what changed."""
+    """Change a course's details, saving and auditing only what changed.
+
+    The learning outcomes may change until a session of the course is delivered: after
+    that, evaluations rate them by position and the reports compare them across years.
+    """
     values = {
         "title": title,
         "programme": programme,
@@ -59,17 +134,27 @@ def course_update(
             continue
         changed[name] = {"from": _plain(getattr(course, name)), "to": _plain(value)}
         setattr(course, name, value)
+    if outcomes is not UNCHANGED:
+        outcomes = _clean_outcomes(outcomes)
+        current = list(course.outcomes.order_by("position").values_list("text", flat=True))
+        if outcomes != current:
+            if course.sessions.filter(status=Session.Status.DELIVERED).exists():
+                raise CourseError(
+                    "A session of this course has been delivered, so its learning outcomes "
+                    "cannot change: add a new course instead"
+                )
+            course.outcomes.all().delete()
+            LearningOutcome.objects.bulk_create(
+                LearningOutcome(course=course, position=position, text=text)
+                for position, text in enumerate(outcomes, start=1)
+            )
+            changed["outcomes"] = {"from": current, "to": outcomes}
     if not changed:
         return course
-    if isinstance(course.title, str) and not course.title.strip():
-        raise CourseError("Enter the course's title")
-    if course.programme not in Programme.values:
-        raise CourseError("Choose core, specialist or managerial")
-    if course.duration_hours is None or course.duration_hours <= 0:
-        raise CourseError("The course's length must be more than 0 hours")
-    if course.prerequisite_id == course.pk:
-        raise CourseError("A course cannot be its own prerequisite")
-    course.save(update_fields=list(changed))
+    _check(course)
+    fields = [name for name in changed if name != "outcomes"]
+    if fields:
+        course.save(update_fields=fields)
     audit_record(
         actor=actor,
         action="course_updated",

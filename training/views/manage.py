@@ -11,20 +11,22 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.permissions import role_required
 
-from ..errors import BookingError
+from ..errors import BookingError, CourseError
 from ..forms_manage import (
     BookPeopleForm,
+    CourseForm,
     ReasonForm,
     SessionDuplicateForm,
     SessionFilterForm,
     SessionForm,
     TermsForm,
 )
-from ..models import Booking, Session, Terms
+from ..models import Booking, Course, Session, Terms
 from ..rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
 from ..rules.prices import PriceBasis, late_cancellation_charge_pence
 from ..selectors import with_place_counts, with_recent_no_shows
 from ..services.bookings import booking_cancel, booking_create
+from ..services.courses import course_create, course_update
 from ..services.sessions import session_cancel, session_create, session_duplicate, session_update
 from ..services.terms import terms_create, terms_in_force
 from ..templatetags.money import pounds
@@ -323,3 +325,41 @@ def terms(request):
         for version in Terms.objects.order_by("-effective_from")
     ]
     return render(request, "training/manage/terms.html", {"form": form, "versions": versions})
+
+
+# Courses --------------------------------------------------------------------------------
+
+
+@coordinators_only
+def courses(request):
+    listed = Course.objects.order_by("-is_active", "programme", "title")
+    return render(request, "training/manage/courses.html", {"courses": listed})
+
+
+@coordinators_only
+def course_create_view(request):
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = course_create(actor=request.user, **form.course_fields())
+        except CourseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{course} has been added to the catalogue.")
+            return redirect("training:manage_courses")
+    return render(request, "training/manage/course_form.html", {"form": form, "course": None})
+
+
+@coordinators_only
+def course_edit(request, code):
+    course = get_object_or_404(Course.objects.prefetch_related("outcomes"), code=code)
+    form = CourseForm(request.POST or None, course=course, initial=CourseForm.initial_for(course))
+    if request.method == "POST" and form.is_valid():
+        try:
+            course_update(course=course, actor=request.user, **form.course_fields())
+        except CourseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{course} has been changed.")
+            return redirect("training:manage_courses")
+    return render(request, "training/manage/course_form.html", {"form": form, "course": course})
