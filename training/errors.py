@@ -23,3 +23,15 @@ class TermsError(TrainingError):
 
 class InvoiceError(TrainingError):
     """Invoices and credit notes."""
+
+
+class SessionError(TrainingError):
+    """Creating, changing, copying and cancelling sessions."""
+
+
+class ChargeError(TrainingError):
+    """Waiving charges."""
+
+
+class CertificateError(TrainingError):
+    """Certificates of attendance."""

@@ -9,7 +9,7 @@ from audit.models import AuditEntry
 from notifications.models import OutboxMessage
 from notifications.services import outbox_deliver_all
 from tests.factories import AgencyFactory, SessionFactory, UserFactory
-from training.errors import BookingError
+from training.errors import BookingError, SessionError
 from training.models import Booking, Session, Terms
 from training.rules.cancellation import cancellation_would_be_late
 from training.rules.prices import late_cancellation_charge_pence
@@ -207,7 +207,7 @@ def test_raising_capacity_promotes_and_lowering_below_booked_is_refused():
     session_update(session=session, actor=coordinator, capacity=2)
     waiting.refresh_from_db()
     assert waiting.status == Booking.Status.CONFIRMED
-    with pytest.raises(BookingError, match="cannot be less"):
+    with pytest.raises(SessionError, match="cannot be less"):
         session_update(session=session, actor=coordinator, capacity=1)
     session.refresh_from_db()
     assert session.capacity == 2

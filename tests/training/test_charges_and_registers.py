@@ -11,7 +11,7 @@ from audit.models import AuditEntry
 from notifications.models import OutboxMessage
 from notifications.services import outbox_deliver_all
 from tests.factories import AgencyFactory, SessionFactory, UserFactory, coordinator
-from training.errors import BookingError
+from training.errors import BookingError, ChargeError, InvoiceError
 from training.models import Booking, Charge, Invoice, Session
 from training.services.bookings import booking_cancel, booking_create
 from training.services.certificates import (
@@ -313,7 +313,7 @@ def test_coordinators_waive_pending_charges_with_a_reason(session, trainer):
         attendance_mark(booking=second, attendance="absent", actor=trainer)
         register_close(session=session, actor=trainer)
     coordinator = UserFactory(roles=["coordinator"])
-    with pytest.raises(BookingError, match="reason"):
+    with pytest.raises(ChargeError, match="reason"):
         charges_waive(charges=Charge.objects.all(), actor=coordinator, reason=" ")
     assert charges_waive(charges=Charge.objects.all(), actor=coordinator, reason="Snow") == 2
     assert set(Charge.objects.values_list("status", flat=True)) == {"waived"}
@@ -434,7 +434,7 @@ def test_credit_note_cancels_an_invoice_without_changing_it(session, trainer):
     assert note.total_pence == -8000
     assert note.number.startswith("LSCB-CN-")
     assert "-£80.00" in pdf_text(note.pdf)
-    with pytest.raises(BookingError):
+    with pytest.raises(InvoiceError):
         invoice_mark_paid(invoice=invoice, actor=coordinator)
 
 

@@ -13,7 +13,7 @@ from accounts.models import User
 from audit.services import audit_record
 from notifications.services import outbox_enqueue
 
-from ..errors import BookingError
+from ..errors import ChargeError
 from ..models import Booking, Charge
 from ..rules.prices import NON_ATTENDANCE, charge_due
 from ..templatetags.money import pounds
@@ -156,7 +156,7 @@ def charges_waive(*, charges: Iterable[Charge], actor: User, reason: str) -> int
     """Coordinators waive pending charges, giving a reason. Returns how many."""
     reason = reason.strip()
     if not reason:
-        raise BookingError("Give a reason for waiving the charge")
+        raise ChargeError("Give a reason for waiving the charge")
     ids = [charge.pk for charge in charges]
     with transaction.atomic():
         locked = list(
@@ -164,7 +164,7 @@ def charges_waive(*, charges: Iterable[Charge], actor: User, reason: str) -> int
         )
         not_pending = [c for c in locked if c.status != Charge.Status.PENDING]
         if not_pending:
-            raise BookingError(
+            raise ChargeError(
                 "Only pending charges can be waived; an invoiced charge needs a credit note"
             )
         for charge in locked:

@@ -16,7 +16,7 @@ from audit.services import audit_record
 from notifications.services import outbox_enqueue
 
 from ..documents import render_pdf
-from ..errors import BookingError
+from ..errors import InvoiceError
 from ..models import Charge, DocumentSequence, Invoice, InvoiceLine
 from ..templatetags.money import pounds
 from ..working_days import first_working_day_of_month
@@ -181,11 +181,11 @@ def credit_note_issue(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
     who means to write a charge off waives it afterwards, with a reason."""
     reason = reason.strip()
     if not reason:
-        raise BookingError("Give a reason for the credit note")
+        raise InvoiceError("Give a reason for the credit note")
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.ISSUED:
-            raise BookingError("Only an unpaid issued invoice can be credited")
+            raise InvoiceError("Only an unpaid issued invoice can be credited")
         charges = list(
             Charge.objects.select_for_update(of=("self",))
             .filter(invoice=invoice)
@@ -229,7 +229,7 @@ def invoice_mark_paid(*, invoice: Invoice, actor: User) -> Invoice:
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.ISSUED:
-            raise BookingError("Only an issued invoice can be marked as paid")
+            raise InvoiceError("Only an issued invoice can be marked as paid")
         invoice.status = Invoice.Status.PAID
         invoice.save(update_fields=["status"])
         audit_record(actor=actor, action="invoice_paid", obj=invoice, summary=invoice.number)

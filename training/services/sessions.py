@@ -12,7 +12,7 @@ from audit.services import audit_record
 from notifications.models import OutboxMessage
 from notifications.services import outbox_enqueue
 
-from ..errors import BookingError
+from ..errors import SessionError
 from ..models import Booking, Session
 from .bookings import (
     BOOKING_ICS,
@@ -38,19 +38,19 @@ SESSION_FIELDS = (
 
 def _check(fields: dict) -> None:
     if fields["ends_at"] <= fields["starts_at"]:
-        raise BookingError("The session must end after it starts")
+        raise SessionError("The session must end after it starts")
     if not fields.get("venue") and not fields.get("online_url"):
-        raise BookingError("Give a venue or an online joining link")
+        raise SessionError("Give a venue or an online joining link")
     opens, closes = fields.get("booking_opens_at"), fields.get("booking_closes_at")
     if opens and closes and closes <= opens:
-        raise BookingError("Booking must close after it opens")
+        raise SessionError("Booking must close after it opens")
 
 
 @transaction.atomic
 def session_create(*, actor: User, trainers=(), **fields) -> Session:
     """A new session in the programme: it must start in the future, to be booked."""
     if fields["starts_at"] <= timezone.now():
-        raise BookingError("A new session must start in the future")
+        raise SessionError("A new session must start in the future")
     _check(fields)
     session = Session.objects.create(**{k: v for k, v in fields.items() if k in SESSION_FIELDS})
     session.trainers.set(trainers)
@@ -70,11 +70,11 @@ def session_update(*, session: Session, actor: User, trainers=None, **fields) ->
     with transaction.atomic():
         session = session_lock(session.pk)
         if session.status != Session.Status.SCHEDULED:
-            raise BookingError("Only a scheduled session can be changed")
+            raise SessionError("Only a scheduled session can be changed")
         merged = {name: fields.get(name, getattr(session, name)) for name in SESSION_FIELDS}
         _check(merged)
         if merged["starts_at"] != session.starts_at and merged["starts_at"] <= timezone.now():
-            raise BookingError("A session cannot be moved to a time that has passed")
+            raise SessionError("A session cannot be moved to a time that has passed")
         active = list(
             Booking.objects.filter(session=session, status__in=Booking.ACTIVE).select_related(
                 "delegate"
@@ -82,11 +82,11 @@ def session_update(*, session: Session, actor: User, trainers=None, **fields) ->
         )
         booked = sum(booking.status == Booking.Status.CONFIRMED for booking in active)
         if merged["capacity"] < booked:
-            raise BookingError(
+            raise SessionError(
                 f"{booked} places are already booked: the capacity cannot be less than that"
             )
         if active and merged["course"] != session.course:
-            raise BookingError(
+            raise SessionError(
                 "People are booked on this session, so its course cannot change: cancel it "
                 "and create a session of the other course"
             )
@@ -160,7 +160,7 @@ def session_cancel(*, session: Session, actor: User, reason: str) -> Session:
     with transaction.atomic():
         session = session_lock(session.pk)
         if session.status != Session.Status.SCHEDULED:
-            raise BookingError("Only a scheduled session can be cancelled")
+            raise SessionError("Only a scheduled session can be cancelled")
         session.status = Session.Status.CANCELLED
         session.save(update_fields=["status"])
         bookings = list(

@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.services import audit_record
 
-from ..errors import BookingError
+from ..errors import TermsError
 from ..models import Terms
 
 
@@ -40,16 +40,16 @@ def terms_create(*, actor: User, effective_from: datetime | None = None, **field
     now = timezone.now()
     effective_from = effective_from or now
     if effective_from < now:
-        raise BookingError("New terms must take effect now or in the future")
+        raise TermsError("New terms must take effect now or in the future")
     unknown = set(fields) - set(TERMS_FIELDS)
     if unknown:
         raise TypeError(f"Unknown terms fields: {', '.join(sorted(unknown))}")
     for name, value in fields.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise BookingError(f"{name.replace('_', ' ').capitalize()} must be a whole number")
+            raise TermsError(f"{name.replace('_', ' ').capitalize()} must be a whole number")
     with transaction.atomic():
         if Terms.objects.filter(effective_from=effective_from).exists():
-            raise BookingError("Another version of the terms takes effect at that moment")
+            raise TermsError("Another version of the terms takes effect at that moment")
         terms = Terms.objects.create(effective_from=effective_from, created_by=actor, **fields)
         audit_record(
             actor=actor,

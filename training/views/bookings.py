@@ -10,7 +10,7 @@ from django.template.defaultfilters import floatformat
 from accounts.models import Role
 
 from ..calendar import booking_ics
-from ..errors import BookingError
+from ..errors import TrainingError
 from ..forms import BookingForm, CancelForm, SubstituteForm
 from ..models import Booking, Session
 from ..selectors import (
@@ -70,7 +70,7 @@ def book(request, pk):
             )
         except Session.DoesNotExist as error:
             raise Http404 from error
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             return redirect(f"{booking.get_absolute_url()}?{JUST_BOOKED}=1")
@@ -84,7 +84,7 @@ def book(request, pk):
         return redirect(existing)
     try:
         check_session_bookable(session)
-    except BookingError as error:
+    except TrainingError as error:
         not_bookable = str(error)
     else:
         not_bookable = ""
@@ -137,7 +137,7 @@ def booking_cancel_view(request, pk):
                 reason=form.cleaned_data["reason"],
                 late_shown=request.POST.get("late_shown") == "1",
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _cancelled_message(cancelled, is_own=is_own))
@@ -177,7 +177,7 @@ def booking_substitute_view(request, pk):
             replacement = booking_substitute(
                 booking=booking, substitute=form.colleague, actor=request.user
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error("email", str(error))
         else:
             whose = "Your" if is_own else f"{booking.delegate.full_name}'s"

@@ -1,7 +1,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from ..errors import BookingError
+from ..errors import TrainingError
 from ..forms import CatalogueFilterForm
 from ..models import Course, Session
 from ..selectors import (
@@ -43,7 +43,7 @@ def session_detail(request, pk):
         raise Http404 from error
     try:
         check_session_bookable(session)
-    except BookingError as error:
+    except TrainingError as error:
         not_bookable = str(error)
     else:
         not_bookable = ""

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.permissions import role_required
 
-from ..errors import BookingError, CourseError
+from ..errors import TrainingError
 from ..forms_manage import (
     BookPeopleForm,
     CourseForm,
@@ -77,7 +77,7 @@ def session_create_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             session = session_create(actor=request.user, **form.session_fields())
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"The session has been added: {session}.")
@@ -97,7 +97,7 @@ def session_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             session_update(session=session, actor=request.user, **form.session_fields())
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "The session has been changed.")
@@ -114,7 +114,7 @@ def session_duplicate_view(request, pk):
             copy = session_duplicate(
                 session=session, actor=request.user, starts_at=form.starts_at()
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"The session has been copied: {copy}.")
@@ -139,7 +139,7 @@ def session_cancel_view(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             session_cancel(session=session, actor=request.user, reason=form.cleaned_data["reason"])
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -221,7 +221,7 @@ def booking_cancel_view(request, pk):
                 reason=form.cleaned_data["reason"],
                 late_shown=request.POST.get("late_shown") == "1",
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             place = "place" if booking.status == Booking.Status.CONFIRMED else "waiting-list place"
@@ -263,7 +263,7 @@ def session_book(request, pk):
         for person in form.cleaned_data["emails"]:
             try:
                 booking = booking_create(session=session, delegate=person, actor=request.user)
-            except BookingError as error:
+            except TrainingError as error:
                 outcomes.append(BookingOutcome(person, "refused", str(error)))
             else:
                 if booking.status == Booking.Status.CONFIRMED:
@@ -298,7 +298,7 @@ def terms(request):
             created = terms_create(
                 actor=request.user, effective_from=form.effective_from(), **form.terms_fields()
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -342,7 +342,7 @@ def course_create_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             course = course_create(actor=request.user, **form.course_fields())
-        except CourseError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"{course} has been added to the catalogue.")
@@ -357,7 +357,7 @@ def course_edit(request, code):
     if request.method == "POST" and form.is_valid():
         try:
             course_update(course=course, actor=request.user, **form.course_fields())
-        except CourseError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"{course} has been changed.")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.permissions import role_required
 
-from ..errors import BookingError
+from ..errors import TrainingError
 from ..forms_manage import ReasonForm
 from ..forms_money import (
     ChargeFilterForm,
@@ -57,7 +57,7 @@ def charges(request):
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error("charges", str(error))
         else:
             messages.success(
@@ -172,7 +172,7 @@ def invoice_paid(request, pk):
     invoice = _invoice_or_404(pk)
     try:
         invoice_mark_paid(invoice=invoice, actor=request.user)
-    except BookingError as error:
+    except TrainingError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Invoice {invoice.number} is marked as paid.")
@@ -195,7 +195,7 @@ def invoice_credit(request, pk):
             note = credit_note_issue(
                 invoice=invoice, actor=request.user, reason=form.cleaned_data["reason"]
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(

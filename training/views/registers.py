@@ -19,7 +19,7 @@ from accounts.models import Role, User
 from accounts.permissions import role_required
 
 from ..documents import render_pdf
-from ..errors import BookingError
+from ..errors import TrainingError
 from ..forms_register import CloseForm, CorrectionForm, RegisterForm, WalkInForm
 from ..models import Booking, Charge, Invoice, Session
 from ..permissions import can_take_register
@@ -155,7 +155,7 @@ def _save_marks(request, form: RegisterForm) -> tuple[int, int]:
     for booking, attendance in form.changed_marks():
         try:
             attendance_mark(booking=booking, attendance=attendance, actor=request.user)
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(f"mark_{booking.pk}", f"{booking.delegate.full_name}: {error}")
             problems += 1
         else:
@@ -179,7 +179,7 @@ def register_mark_all(request, session):
         return redirect("training:register", session.pk)
     try:
         marked = attendance_mark_all_attended(session=session, actor=request.user)
-    except BookingError as error:
+    except TrainingError as error:
         messages.info(request, str(error))
     else:
         if marked:
@@ -209,7 +209,7 @@ def register_walk_in(request, session):
                 email=form.cleaned_data["email"],
                 agency=form.cleaned_data["agency"],
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -232,7 +232,7 @@ def register_close_view(request, session):
         charged_before = Charge.objects.filter(booking__session=session).count()
         try:
             register_close(session=session, actor=request.user)
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             # Only what closing raised: late cancellations were charged when they happened.
@@ -284,7 +284,7 @@ def register_correct(request, pk):
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             booking.refresh_from_db(fields=["attendance"])
