@@ -13,14 +13,7 @@ from audit.services import audit_record
 
 from ..errors import CourseError
 from ..models import Course, LearningOutcome, Programme, Session
-
-
-class _Unchanged:
-    def __repr__(self):
-        return "UNCHANGED"
-
-
-UNCHANGED = _Unchanged()
+from .changes import UNCHANGED, _Unchanged, apply_changes
 
 
 def _check(course: Course) -> None:
@@ -128,12 +121,10 @@ def course_update(
         "is_active": is_active,
     }
     course = Course.objects.select_for_update().get(pk=course.pk)
-    changed = {}
-    for name, value in values.items():
-        if value is UNCHANGED or getattr(course, name) == value:
-            continue
-        changed[name] = {"from": _plain(getattr(course, name)), "to": _plain(value)}
-        setattr(course, name, value)
+    changed = {
+        name: {"from": _plain(old), "to": _plain(new)}
+        for name, (old, new) in apply_changes(course, values).items()
+    }
     if outcomes is not UNCHANGED:
         outcomes = _clean_outcomes(outcomes)
         current = list(course.outcomes.order_by("position").values_list("text", flat=True))

@@ -1,19 +1,20 @@
 """Coordinators' changes to the programme: sessions created, changed, duplicated, cancelled."""
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Agency, User
 from audit.services import audit_record
 from notifications.models import OutboxMessage
 from notifications.services import outbox_enqueue
 
 from ..errors import SessionError
-from ..models import Booking, Session
+from ..models import Booking, Course, Session, Venue
 from .bookings import (
     BOOKING_ICS,
     booking_mark_cancelled,
@@ -21,19 +22,8 @@ from .bookings import (
     session_lock,
     waitlist_promote,
 )
+from .changes import UNCHANGED, _Unchanged, apply_changes
 from .charges import charges_waive_for_cancelled_session
-
-SESSION_FIELDS = (
-    "course",
-    "starts_at",
-    "ends_at",
-    "venue",
-    "online_url",
-    "capacity",
-    "delivering_agency",
-    "booking_opens_at",
-    "booking_closes_at",
-)
 
 
 def _check(fields: dict) -> None:
@@ -47,12 +37,36 @@ def _check(fields: dict) -> None:
 
 
 @transaction.atomic
-def session_create(*, actor: User, trainers=(), **fields) -> Session:
+def session_create(
+    *,
+    actor: User,
+    course: Course,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    delivering_agency: Agency,
+    venue: Venue | None = None,
+    online_url: str = "",
+    booking_opens_at: datetime | None = None,
+    booking_closes_at: datetime | None = None,
+    trainers: Iterable[User] = (),
+) -> Session:
     """A new session in the programme: it must start in the future, to be booked."""
-    if fields["starts_at"] <= timezone.now():
+    fields = {
+        "course": course,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "venue": venue,
+        "online_url": online_url,
+        "capacity": capacity,
+        "delivering_agency": delivering_agency,
+        "booking_opens_at": booking_opens_at,
+        "booking_closes_at": booking_closes_at,
+    }
+    if starts_at <= timezone.now():
         raise SessionError("A new session must start in the future")
     _check(fields)
-    session = Session.objects.create(**{k: v for k, v in fields.items() if k in SESSION_FIELDS})
+    session = Session.objects.create(**fields)
     session.trainers.set(trainers)
     audit_record(actor=actor, action="session_created", obj=session, summary=str(session))
     return session
@@ -62,16 +76,44 @@ def session_create(*, actor: User, trainers=(), **fields) -> Session:
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue", "online_url")
 
 
-def session_update(*, session: Session, actor: User, trainers=None, **fields) -> Session:
+def session_update(
+    *,
+    session: Session,
+    actor: User,
+    course: Course | _Unchanged = UNCHANGED,
+    starts_at: datetime | _Unchanged = UNCHANGED,
+    ends_at: datetime | _Unchanged = UNCHANGED,
+    capacity: int | _Unchanged = UNCHANGED,
+    delivering_agency: Agency | _Unchanged = UNCHANGED,
+    venue: Venue | None | _Unchanged = UNCHANGED,
+    online_url: str | _Unchanged = UNCHANGED,
+    booking_opens_at: datetime | None | _Unchanged = UNCHANGED,
+    booking_closes_at: datetime | None | _Unchanged = UNCHANGED,
+    trainers: Iterable[User] | _Unchanged = UNCHANGED,
+) -> Session:
     """Change a session. Raising the capacity offers the new places to the waiting list;
     lowering it below the places already booked is refused, and so is changing the course
     once anyone holds a place. A new time or place is sent to everyone booked or waiting,
     with an updated calendar invite for those with a place."""
+    given = {
+        "course": course,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "venue": venue,
+        "online_url": online_url,
+        "capacity": capacity,
+        "delivering_agency": delivering_agency,
+        "booking_opens_at": booking_opens_at,
+        "booking_closes_at": booking_closes_at,
+    }
     with transaction.atomic():
         session = session_lock(session.pk)
         if session.status != Session.Status.SCHEDULED:
             raise SessionError("Only a scheduled session can be changed")
-        merged = {name: fields.get(name, getattr(session, name)) for name in SESSION_FIELDS}
+        merged = {
+            name: getattr(session, name) if value is UNCHANGED else value
+            for name, value in given.items()
+        }
         _check(merged)
         if merged["starts_at"] != session.starts_at and merged["starts_at"] <= timezone.now():
             raise SessionError("A session cannot be moved to a time that has passed")
@@ -90,16 +132,12 @@ def session_update(*, session: Session, actor: User, trainers=None, **fields) ->
                 "People are booked on this session, so its course cannot change: cancel it "
                 "and create a session of the other course"
             )
-        changed = {
-            name: str(value) for name, value in merged.items() if getattr(session, name) != value
-        }
+        changed = {name: str(new) for name, (_, new) in apply_changes(session, merged).items()}
         rescheduled = any(name in changed for name in SCHEDULE_FIELDS)
-        for name, value in merged.items():
-            setattr(session, name, value)
         if rescheduled:
             session.schedule_sequence += 1
         session.save()
-        if trainers is not None:
+        if trainers is not UNCHANGED:
             before = set(session.trainers.values_list("pk", flat=True))
             session.trainers.set(trainers)
             after = {getattr(trainer, "pk", trainer) for trainer in trainers}
