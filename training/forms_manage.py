@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Agency, Role, User
 
 from .models import Course, Programme, Session, Terms, Venue
+from .rules.days import local_datetime
 
 # Dates typed into the forms: wide enough for the partnership's history and plans, narrow
 # enough that a day after the last one, or its London midnight, is still a date.
@@ -97,11 +98,6 @@ class TimeField(forms.TimeField):
 
     def prepare_value(self, value):
         return value.strftime("%H:%M") if isinstance(value, time) else value
-
-
-def local_datetime(day: date, at: time) -> datetime:
-    """A Europe/London wall-clock time as an aware datetime."""
-    return timezone.make_aware(datetime.combine(day, at))
 
 
 class IdsChoiceField(forms.ModelMultipleChoiceField):

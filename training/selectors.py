@@ -1,7 +1,7 @@
 """Reads of the catalogue with the rules in them."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -26,6 +26,8 @@ from accounts.models import Agency, Borough, User
 
 from .models import Booking, Charge, ChargeQuerySet, Course, Programme, Session, Terms, Venue
 from .rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
+from .rules.days import end_of_day, local_midnight, month_start, next_month_start
+from .rules.money import pence_to_gbp
 from .rules.prices import (
     PriceBasis,
     fee_pence,
@@ -33,6 +35,7 @@ from .rules.prices import (
     late_cancellation_pence,
     non_attendance_pence,
 )
+from .rules.waiting_list import ahead_of
 from .services.certificates import certificate_unavailable_reason
 from .services.invoices import charges_cutoff
 from .services.terms import terms_in_force
@@ -87,11 +90,9 @@ def catalogue_sessions(
     if course is not None:
         sessions = sessions.filter(course=course)
     if month is not None:
-        start = timezone.make_aware(datetime(month.year, month.month, 1))
-        end = timezone.make_aware(
-            datetime(month.year + month.month // 12, month.month % 12 + 1, 1)
+        sessions = sessions.filter(
+            starts_at__gte=month_start(month), starts_at__lt=next_month_start(month)
         )
-        sessions = sessions.filter(starts_at__gte=start, starts_at__lt=end)
     if borough is not None:
         sessions = sessions.filter(venue__borough=borough)
     if venue is not None:
@@ -158,8 +159,7 @@ def with_waitlist_position(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
     in the same query, by counting the waiting-list places booked before each one."""
     ahead = (
         Booking.objects.filter(
-            Q(booked_at__lt=OuterRef("booked_at"))
-            | Q(booked_at=OuterRef("booked_at"), pk__lt=OuterRef("pk")),
+            ahead_of(booked_at=OuterRef("booked_at"), pk=OuterRef("pk")),
             session_id=OuterRef("session_id"),
             status=Booking.Status.WAITLISTED,
         )
@@ -265,11 +265,6 @@ def my_training(user: User) -> MyTraining:
 # What things cost ------------------------------------------------------------------------
 
 
-def money_gbp(pence: int) -> Decimal:
-    """Pence as pounds, exactly."""
-    return Decimal(pence) / 100
-
-
 @dataclass
 class BookingTerms:
     """The terms a booking made now would be judged by, for this organisation."""
@@ -302,15 +297,15 @@ def _terms_for(*, session: Session, terms: Terms, basis: PriceBasis) -> BookingT
         terms=terms,
         pays_for_places=basis.agency_pays,
         free_cancellation_until=free_cancellation_deadline(session=session, terms=terms),
-        late_cancellation_gbp=money_gbp(late_cancellation_pence(terms, basis)),
-        non_attendance_gbp=money_gbp(non_attendance_pence(terms, basis)),
-        fee_gbp=money_gbp(fee_pence(terms, basis)),
+        late_cancellation_gbp=pence_to_gbp(late_cancellation_pence(terms, basis)),
+        non_attendance_gbp=pence_to_gbp(non_attendance_pence(terms, basis)),
+        fee_gbp=pence_to_gbp(fee_pence(terms, basis)),
         promotion_grace_hours=terms.promotion_grace_hours,
     )
 
 
 def late_cancellation_charge_gbp(booking: Booking) -> Decimal:
-    return money_gbp(late_cancellation_charge_pence(booking=booking))
+    return pence_to_gbp(late_cancellation_charge_pence(booking=booking))
 
 
 @dataclass
@@ -528,9 +523,9 @@ def charges_filtered(
     if status:
         charges = CHARGE_FILTERS[status][1](charges)
     if raised_from:
-        charges = charges.filter(raised_at__gte=day_start(raised_from))
+        charges = charges.filter(raised_at__gte=local_midnight(raised_from))
     if raised_to:
-        charges = charges.filter(raised_at__lt=day_start(raised_to + timedelta(days=1)))
+        charges = charges.filter(raised_at__lt=end_of_day(raised_to))
     return charges
 
 
@@ -548,10 +543,6 @@ def charge_totals(charges: QuerySet[Charge]) -> dict:
     for name, condition in conditions.items():
         sums[f"{name}_pence"] = Coalesce(Sum("amount_pence", filter=condition), 0)
     return charges.order_by().aggregate(**sums)
-
-
-def day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def register_bookings(session: Session) -> QuerySet[Booking]:

@@ -7,7 +7,6 @@ the concurrency (on SQLite, IMMEDIATE transactions serialise writers the same wa
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,6 +17,7 @@ from ..errors import BookingError, SessionBusyError
 from ..models import Booking, Session
 from ..rules.cancellation import cancellation_would_be_late
 from ..rules.prices import PriceBasis, late_cancellation_charge_pence
+from ..rules.waiting_list import QUEUE_ORDER, ahead_of
 from .charges import charge_sync
 from .terms import terms_in_force
 
@@ -215,7 +215,7 @@ def waitlist_position(booking: Booking) -> int | None:
     if booking.status != Booking.Status.WAITLISTED:
         return None
     ahead = Booking.objects.filter(
-        Q(booked_at__lt=booking.booked_at) | Q(booked_at=booking.booked_at, pk__lt=booking.pk),
+        ahead_of(booked_at=booking.booked_at, pk=booking.pk),
         session_id=booking.session_id,
         status=Booking.Status.WAITLISTED,
     )
@@ -236,7 +236,7 @@ def waitlist_promote(*, session: Session) -> list[Booking]:
     promoted = list(
         Booking.objects.filter(session=session, status=Booking.Status.WAITLISTED)
         .select_related("delegate", "session__course", "session__venue")
-        .order_by("booked_at", "pk")[:free]
+        .order_by(*QUEUE_ORDER)[:free]
     )
     for booking in promoted:
         booking.status = Booking.Status.CONFIRMED

@@ -15,8 +15,8 @@ from notifications.services import outbox_enqueue
 
 from ..errors import ChargeError
 from ..models import Booking, Charge
+from ..rules.money import pounds
 from ..rules.prices import NON_ATTENDANCE, charge_due
-from ..templatetags.money import pounds
 
 
 def _for_non_attendance(charge: Charge, booking: Booking) -> bool:

@@ -5,7 +5,7 @@ sequence row locked for the whole transaction that uses the number, so concurren
 runs queue behind each other and a number is spent only when its invoice is saved.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -18,7 +18,8 @@ from notifications.services import outbox_enqueue
 from ..documents import render_pdf
 from ..errors import InvoiceError
 from ..models import Charge, DocumentSequence, Invoice, InvoiceLine
-from ..templatetags.money import pounds
+from ..rules.days import end_of_day
+from ..rules.money import pounds
 from ..working_days import first_working_day_of_month
 from .charges import charge_sync
 
@@ -43,7 +44,7 @@ def _take_number(kind: str) -> str:
 
 def charges_cutoff(day: date) -> datetime:
     """Charges raised before this moment belong to a run "up to" the given day."""
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return end_of_day(day)
 
 
 def _issue(

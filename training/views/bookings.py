@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import floatformat
 
 from accounts.models import Role
 
@@ -13,6 +12,8 @@ from ..calendar import booking_ics
 from ..errors import TrainingError
 from ..forms import BookingForm, CancelForm, SubstituteForm
 from ..models import Booking, Session
+from ..rules.money import pounds
+from ..rules.prices import late_cancellation_charge_pence
 from ..selectors import (
     booking_can_change,
     booking_terms,
@@ -20,7 +21,6 @@ from ..selectors import (
     bookings_for_display,
     cancellation_preview,
     delegate_active_booking,
-    late_cancellation_charge_gbp,
     my_training,
     session_with_counts,
 )
@@ -159,8 +159,8 @@ def _cancelled_message(booking: Booking, *, is_own: bool) -> str:
     whose = "Your" if is_own else f"{booking.delegate.full_name}'s"
     message = f"{whose} booking on {booking.session.course.title} is cancelled."
     if booking.cancelled_late:
-        charge = floatformat(late_cancellation_charge_gbp(booking), -2)
-        message += f" It was a late cancellation: {booking.agency} will be charged £{charge}."
+        charge = pounds(late_cancellation_charge_pence(booking=booking), short=True)
+        message += f" It was a late cancellation: {booking.agency} will be charged {charge}."
     return message
 
 

@@ -1,6 +1,5 @@
 """Coordinators' pages for money: charges (waiving), invoices, the invoice run, exports."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -24,18 +23,18 @@ from ..forms_money import (
     yesterday,
 )
 from ..models import Charge, Invoice, InvoiceLine
+from ..rules.days import end_of_day, local_midnight
+from ..rules.money import pounds
 from ..selectors import (
     REPEAT_NO_SHOWS_WINDOW,
     charge_totals,
     charges_filtered,
-    day_start,
     invoice_run_preview,
     repeat_no_shows,
 )
 from ..services.charges import charges_waive
 from ..services.invoices import credit_note_issue, invoice_mark_paid, invoices_run
 from ..spreadsheets import csv_response, spreadsheet_text
-from ..templatetags.money import pounds
 
 coordinators_only = role_required(Role.COORDINATOR)
 CHARGES_PER_PAGE = 50
@@ -113,11 +112,9 @@ def _filtered_invoices(filters: InvoiceFilterForm) -> QuerySet[Invoice]:
         if data["status"]:
             invoices = invoices.filter(status=data["status"])
         if data["issued_from"]:
-            invoices = invoices.filter(issued_at__gte=day_start(data["issued_from"]))
+            invoices = invoices.filter(issued_at__gte=local_midnight(data["issued_from"]))
         if data["issued_to"]:
-            invoices = invoices.filter(
-                issued_at__lt=day_start(data["issued_to"] + timedelta(days=1))
-            )
+            invoices = invoices.filter(issued_at__lt=end_of_day(data["issued_to"]))
     return invoices
 
 
