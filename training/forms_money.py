@@ -9,7 +9,7 @@ from accounts.models import Agency
 
 from .forms_manage import DateField, IdsChoiceField
 from .models import Charge, Invoice
-from .selectors import CHARGE_FILTERS
+from .selectors.charges import CHARGE_FILTERS
 
 
 def _organisations():

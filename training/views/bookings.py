@@ -14,16 +14,10 @@ from ..forms import BookingForm, CancelForm, SubstituteForm
 from ..models import Booking, Session
 from ..rules.money import pounds
 from ..rules.prices import late_cancellation_charge_pence
-from ..selectors import (
-    booking_can_change,
-    booking_terms,
-    booking_terms_of,
-    bookings_for_display,
-    cancellation_preview,
-    delegate_active_booking,
-    my_training,
-    session_with_counts,
-)
+from ..selectors.bookings import booking_can_change, bookings_for_display, delegate_active_booking
+from ..selectors.catalogue import session_with_counts
+from ..selectors.costs import booking_terms, booking_terms_of, cancellation_preview
+from ..selectors.my_training import my_training
 from ..services.bookings import (
     booking_cancel,
     booking_create,

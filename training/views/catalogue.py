@@ -4,9 +4,9 @@ from django.shortcuts import get_object_or_404, render
 from ..errors import TrainingError
 from ..forms import CatalogueFilterForm
 from ..models import Course, Session
-from ..selectors import (
+from ..selectors.bookings import delegate_active_booking
+from ..selectors.catalogue import (
     catalogue_listings,
-    delegate_active_booking,
     session_with_counts,
     upcoming_sessions,
     with_place_counts,

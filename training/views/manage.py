@@ -25,7 +25,8 @@ from ..models import Booking, Course, Session, Terms
 from ..rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
 from ..rules.money import pounds
 from ..rules.prices import PriceBasis, late_cancellation_charge_pence
-from ..selectors import with_place_counts, with_recent_no_shows
+from ..selectors.catalogue import with_place_counts
+from ..selectors.no_shows import with_recent_no_shows
 from ..services.bookings import booking_cancel, booking_create
 from ..services.courses import course_create, course_update
 from ..services.sessions import session_cancel, session_create, session_duplicate, session_update

@@ -23,15 +23,14 @@ from ..forms_money import (
     yesterday,
 )
 from ..models import Charge, Invoice, InvoiceLine
-from ..rules.days import end_of_day, local_midnight
 from ..rules.money import pounds
-from ..selectors import (
-    REPEAT_NO_SHOWS_WINDOW,
+from ..selectors.charges import (
     charge_totals,
     charges_filtered,
     invoice_run_preview,
-    repeat_no_shows,
+    invoices_filtered,
 )
+from ..selectors.no_shows import REPEAT_NO_SHOWS_WINDOW, repeat_no_shows
 from ..services.charges import charges_waive
 from ..services.invoices import credit_note_issue, invoice_mark_paid, invoices_run
 from ..spreadsheets import csv_response, spreadsheet_text
@@ -103,19 +102,7 @@ def charges(request):
 
 
 def _filtered_invoices(filters: InvoiceFilterForm) -> QuerySet[Invoice]:
-    # The stored PDF is only read to serve it.
-    invoices = Invoice.objects.defer("pdf")
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["organisation"]:
-            invoices = invoices.filter(agency=data["organisation"])
-        if data["status"]:
-            invoices = invoices.filter(status=data["status"])
-        if data["issued_from"]:
-            invoices = invoices.filter(issued_at__gte=local_midnight(data["issued_from"]))
-        if data["issued_to"]:
-            invoices = invoices.filter(issued_at__lt=end_of_day(data["issued_to"]))
-    return invoices
+    return invoices_filtered(**(filters.cleaned_data if filters.is_valid() else {}))
 
 
 @coordinators_only

@@ -24,7 +24,8 @@ from ..forms_register import CloseForm, CorrectionForm, RegisterForm, WalkInForm
 from ..models import Booking, Charge, Invoice, Session
 from ..permissions import can_take_register
 from ..rules.registers import register_opens_at, register_state, session_has_started
-from ..selectors import register_bookings, register_counts, with_place_counts
+from ..selectors.catalogue import with_place_counts
+from ..selectors.registers import register_bookings, register_counts
 from ..services.charges import charge_needs_credit_note
 from ..services.registers import (
     attendance_mark,
