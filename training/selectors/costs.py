@@ -9,7 +9,11 @@ from django.utils import timezone
 from accounts.models import Agency
 
 from ..models import Booking, Session, Terms
-from ..rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
+from ..rules.cancellation import (
+    cancellation_would_be_late,
+    free_cancellation_deadline,
+    free_only_by_promotion_grace,
+)
 from ..rules.money import pence_to_gbp
 from ..rules.prices import (
     PriceBasis,
@@ -74,19 +78,13 @@ class CancellationPreview:
 
 def cancellation_preview(booking: Booking) -> CancellationPreview:
     """What cancelling now would cost, as booking_cancel would judge it."""
-    late = cancellation_would_be_late(booking=booking)
-    in_grace = (
-        booking.status == Booking.Status.CONFIRMED
-        and booking.promoted_at is not None
-        and not late
-        and timezone.now()
-        >= free_cancellation_deadline(session=booking.session, terms=booking.terms)
-    )
+    now = timezone.now()
+    late = cancellation_would_be_late(booking=booking, at=now)
     return CancellationPreview(
         late=late,
         charge_gbp=late_cancellation_charge_gbp(booking) if late else Decimal(0),
         free_cancellation_until=free_cancellation_deadline(
             session=booking.session, terms=booking.terms
         ),
-        in_promotion_grace=in_grace,
+        in_promotion_grace=free_only_by_promotion_grace(booking=booking, at=now),
     )
