@@ -97,15 +97,33 @@ class CourseListing:
         return len(self.sessions) - len(self.shown_sessions)
 
 
-def catalogue_listings(*, filtered: bool, **filters) -> list[tuple[str, list[CourseListing]]]:
+def catalogue_listings(
+    *,
+    programme: str = "",
+    course: Course | None = None,
+    month: date | None = None,
+    borough: Borough | None = None,
+    venue: Venue | None = None,
+    places_left: bool = False,
+) -> list[tuple[str, list[CourseListing]]]:
     """Courses by programme, each with its matching upcoming sessions: two queries.
 
     Unfiltered, every active course is listed (some with no sessions); filtered, only
     the courses with a matching session. Each course shows its first few sessions,
     or all of them when the filter picks that course.
     """
-    limit = None if filters.get("course") else CATALOGUE_SESSIONS_PER_COURSE
-    sessions = list(catalogue_sessions(**filters))
+    filtered = bool(programme or course or month or borough or venue or places_left)
+    limit = None if course else CATALOGUE_SESSIONS_PER_COURSE
+    sessions = list(
+        catalogue_sessions(
+            programme=programme,
+            course=course,
+            month=month,
+            borough=borough,
+            venue=venue,
+            places_left=places_left,
+        )
+    )
     by_course: dict[int, list[Session]] = {}
     for session in sessions:
         by_course.setdefault(session.course_id, []).append(session)

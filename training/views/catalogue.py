@@ -17,7 +17,7 @@ from ..services.bookings import check_session_bookable
 def catalogue(request):
     form = CatalogueFilterForm(request.GET or None)
     filters = form.filters()
-    programmes = catalogue_listings(filtered=bool(filters), **filters)
+    programmes = catalogue_listings(**filters)
     return render(
         request,
         "training/catalogue.html",
