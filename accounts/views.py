@@ -33,6 +33,7 @@ from .models import (
     User,
 )
 from .permissions import role_required
+from .selectors import pending_organisation_change
 from .services.organisations import (
     agency_create,
     agency_update,
@@ -44,7 +45,6 @@ from .services.people import (
     organisation_change_confirm,
     organisation_change_reject,
     organisation_change_request,
-    pending_organisation_change,
     roles_set,
     user_register,
     user_resend_verification,

@@ -307,6 +307,9 @@ class ChargeQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status="pending")
 
+    def invoiced(self):
+        return self.filter(status="invoiced")
+
     def owed(self):
         return self.filter(self.OWED)
 

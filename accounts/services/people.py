@@ -149,14 +149,6 @@ def _withdraw_pending_change(user: User) -> None:
     )
 
 
-def pending_organisation_change(user: User) -> OrganisationChange | None:
-    return (
-        OrganisationChange.objects.filter(user=user, status=OrganisationChange.Status.PENDING)
-        .select_related("agency")
-        .first()
-    )
-
-
 def _lock_pending_change(change: OrganisationChange) -> OrganisationChange:
     change = (
         OrganisationChange.objects.select_for_update()

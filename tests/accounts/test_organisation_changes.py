@@ -57,6 +57,9 @@ def test_a_delegate_asking_to_move_still_books_and_pays_under_the_confirmed_one(
     assert AuditEntry.objects.filter(action="organisation_change_requested").exists()
 
     session = SessionFactory(starts_at=timezone.now() + timedelta(days=2))
+    page = client.get(reverse("training:book", args=[session.pk])).content.decode()
+    assert "Your move to New Academy is waiting for a coordinator" in page
+    assert "The place is booked under Old Hospital" in page
     booking = booking_create(session=session, delegate=delegate, actor=delegate)
     assert booking.agency == old
     booking_cancel(booking=booking, actor=delegate)  # late: inside the notice period

@@ -526,6 +526,7 @@ def test_before_the_start_arrivals_are_marked_but_nobody_is_a_no_show(client, se
         )
     assert response.status_code == 200
     assert "before the session starts at 09:30" in response.content.decode()
+    assert "absent and turned away can be marked" in response.content.decode()
     assert {b.pk: b.attendance for b in Booking.objects.all()} == {
         arrived.pk: "attended",
         not_yet.pk: "unmarked",

@@ -51,7 +51,7 @@ def invoice_run_preview(*, period_end: date) -> list[PendingForAgency]:
 # The coordinators' charges page filters by what a charge counts as.
 CHARGE_FILTERS = {
     "pending": ("Pending", ChargeQuerySet.pending),
-    "invoiced": ("Invoiced", lambda charges: charges.filter(status=Charge.Status.INVOICED)),
+    "invoiced": ("Invoiced", ChargeQuerySet.invoiced),
     "waived": ("Waived by a coordinator", ChargeQuerySet.waived_by_coordinator),
     "not_owed": ("Not owed (withdrawn)", ChargeQuerySet.withdrawn),
 }

@@ -124,11 +124,7 @@ def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Ch
 def charge_needs_credit_note(booking: Booking) -> Charge | None:
     """The booking's invoiced charge, if the booking's state no longer calls for it as
     invoiced: only a credit note can correct it."""
-    charge = (
-        Charge.objects.filter(booking=booking, status=Charge.Status.INVOICED)
-        .select_related("invoice")
-        .first()
-    )
+    charge = Charge.objects.invoiced().filter(booking=booking).select_related("invoice").first()
     if charge is None or charge_due(booking) == (charge.kind, charge.amount_pence):
         return None
     return charge
@@ -177,11 +173,7 @@ def charges_waive_for_cancelled_session(*, session, actor: User) -> int:
     wasted no place: their pending charges are waived as not owed. An invoiced one stays
     on its invoice (a credit note corrects it). Call with the session locked; returns how
     many."""
-    pending = list(
-        Charge.objects.select_for_update().filter(
-            booking__session=session, status=Charge.Status.PENDING
-        )
-    )
+    pending = list(Charge.objects.pending().select_for_update().filter(booking__session=session))
     for charge in pending:
         _waive(charge, actor=actor, reason="The session was cancelled", not_owed=True)
     return len(pending)

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.models import Role
+from accounts.selectors import pending_organisation_change
 
 from ..calendar import booking_ics
 from ..errors import TrainingError
@@ -86,7 +87,13 @@ def book(request, pk):
     return render(
         request,
         "training/book.html",
-        {"session": session, "form": form, "terms": terms, "not_bookable": not_bookable},
+        {
+            "session": session,
+            "form": form,
+            "terms": terms,
+            "not_bookable": not_bookable,
+            "pending_change": pending_organisation_change(user),
+        },
     )
 
 

@@ -146,6 +146,7 @@ def register(request, session):
             "opens_at": register_opens_at(session),
             "late_arrival_minutes": terms_in_force().late_arrival_minutes,
             "can_correct": is_coordinator,
+            "started": session_has_started(session, now=now),
         },
     )
 
