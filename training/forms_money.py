@@ -38,7 +38,10 @@ class ChargeFilterForm(PeriodFilterForm):
     date_fields = ("raised_from", "raised_to")
 
     organisation = forms.ModelChoiceField(
-        queryset=_organisations(), required=False, empty_label="All organisations"
+        queryset=_organisations(),
+        required=False,
+        empty_label="All organisations",
+        error_messages={"invalid_choice": "Select an organisation from the list"},
     )
     status = forms.ChoiceField(
         choices=[
@@ -55,7 +58,10 @@ class InvoiceFilterForm(PeriodFilterForm):
     date_fields = ("issued_from", "issued_to")
 
     organisation = forms.ModelChoiceField(
-        queryset=_organisations(), required=False, empty_label="All organisations"
+        queryset=_organisations(),
+        required=False,
+        empty_label="All organisations",
+        error_messages={"invalid_choice": "Select an organisation from the list"},
     )
     status = forms.ChoiceField(
         choices=[("", "All statuses"), *Invoice.Status.choices], required=False

@@ -149,3 +149,13 @@ def test_a_huge_organisation_search_is_an_error(coordinator_client):
     response = coordinator_client.get(reverse("accounts:agency_list"), {"q": "a" * 100_000})
     assert response.status_code == 200
     assert "Search for 200 characters or fewer" in response.content.decode()
+
+
+def test_ids_too_big_for_the_database_on_the_charges_page(coordinator_client):
+    url = reverse("training:manage_charges")
+    response = coordinator_client.get(url, {"organisation": TOO_BIG})
+    assert response.status_code == 200
+    assert "Select an organisation from the list" in response.content.decode()
+    response = coordinator_client.post(url, {"charges": [TOO_BIG, "²"], "reason": "Snow"})
+    assert response.status_code == 200
+    assert "A selected charge no longer exists: reload the page" in response.content.decode()
