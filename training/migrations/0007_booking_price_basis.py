@@ -5,20 +5,33 @@ HALF_DAY_MAX_HOURS = 4
 
 def freeze_prices(apps, schema_editor):
     """Bookings made before prices were frozen take the course and organisation as they
-    stand now: the best record there is of what they were made under."""
+    stand now: the best record there is of what they were made under. One UPDATE."""
+    Agency = apps.get_model("accounts", "Agency")
     Booking = apps.get_model("training", "Booking")
-    for booking in Booking.objects.select_related("session__course", "agency").iterator():
-        course = booking.session.course
-        booking.priced_half_day = course.duration_hours <= HALF_DAY_MAX_HOURS
-        booking.priced_agency_pays = booking.agency.pays_for_places
-        booking.priced_course_fee_pence = course.fee_pence
-        booking.save(
-            update_fields=["priced_half_day", "priced_agency_pays", "priced_course_fee_pence"]
-        )
+    Course = apps.get_model("training", "Course")
+    course = Course.objects.filter(sessions=models.OuterRef("session"))
+    Booking.objects.update(
+        priced_half_day=models.Subquery(
+            course.annotate(
+                half_day=models.Case(
+                    models.When(duration_hours__lte=HALF_DAY_MAX_HOURS, then=True),
+                    default=False,
+                    output_field=models.BooleanField(),
+                )
+            ).values("half_day")[:1]
+        ),
+        priced_agency_pays=models.Subquery(
+            Agency.objects.filter(pk=models.OuterRef("agency")).values("pays_for_places")[:1]
+        ),
+        priced_course_fee_pence=models.Subquery(course.values("fee_pence")[:1]),
+    )
 
 
 class Migration(migrations.Migration):
-    dependencies = [("training", "0006_charge_waived_as_not_owed")]
+    dependencies = [
+        ("accounts", "0001_initial"),
+        ("training", "0006_charge_waived_as_not_owed"),
+    ]
 
     operations = [
         migrations.AddField(
