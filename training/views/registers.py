@@ -67,10 +67,6 @@ def register_access(view):
     return wrapped
 
 
-def _register_state(session: Session, now) -> str:
-    return register_state(session, now=now)
-
-
 def _people(count: int) -> str:
     return f"{count} {'person' if count == 1 else 'people'}"
 
@@ -95,7 +91,7 @@ def my_sessions(request):
         ).order_by("starts_at", "pk")
     )
     for session in sessions:
-        session.register_state = _register_state(session, now)
+        session.register_state = register_state(session, now=now)
         session.register_opens_at = register_opens_at(session)
     upcoming = [session for session in sessions if session.ends_at >= now]
     recent = [session for session in reversed(sessions) if session.ends_at < now]
@@ -112,7 +108,7 @@ def my_sessions(request):
 @register_access
 def register(request, session):
     now = timezone.now()
-    state = _register_state(session, now)
+    state = register_state(session, now=now)
     bookings = list(register_bookings(session))
     form = None
     if state == "open":
@@ -197,7 +193,7 @@ def register_mark_all(request, session):
 
 @register_access
 def register_walk_in(request, session):
-    state = _register_state(session, timezone.now())
+    state = register_state(session, now=timezone.now())
     if state != "open":
         messages.info(request, _not_open_message(session, state))
         return redirect("training:register", session.pk)
@@ -225,7 +221,7 @@ def register_walk_in(request, session):
 
 @register_access
 def register_close_view(request, session):
-    state = _register_state(session, timezone.now())
+    state = register_state(session, now=timezone.now())
     if state in ("cancelled", "closed") and request.method != "POST":
         messages.info(request, _not_open_message(session, state))
         return redirect("training:register", session.pk)
