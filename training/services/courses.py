@@ -7,6 +7,7 @@ course's length or fee may change without moving anyone's charge.
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from accounts.models import User
 from audit.services import audit_record
@@ -134,7 +135,13 @@ def course_update(
                     "A session of this course has been delivered, so its learning outcomes "
                     "cannot change: add a new course instead"
                 )
-            course.outcomes.all().delete()
+            try:
+                course.outcomes.all().delete()
+            except ProtectedError as error:  # Rated in an evaluation after all.
+                raise CourseError(
+                    "These learning outcomes have been rated, so they cannot change: add a "
+                    "new course instead"
+                ) from error
             LearningOutcome.objects.bulk_create(
                 LearningOutcome(course=course, position=position, text=text)
                 for position, text in enumerate(outcomes, start=1)
