@@ -523,6 +523,10 @@ def test_a_walk_in_with_an_account_is_recorded_under_their_own_organisation(sess
         register_close(session=session, actor=trainer)
     assert (booking.delegate, booking.agency) == (person, own)
     assert list(Charge.objects.values_list("agency", flat=True)) == [own.pk]
+    outbox_deliver_all()
+    (told,) = [m for m in mail.outbox if m.subject.startswith("Recorded as attending")]
+    assert told.to == ["asha@example.org"]
+    assert "working for St Mary's Hospital" in told.body
     person.refresh_from_db()
     assert (person.full_name, person.agency) != ("Someone Else", other)
 

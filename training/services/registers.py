@@ -17,7 +17,7 @@ from ..errors import BookingError
 from ..models import Booking, Session
 from ..rules.prices import PriceBasis
 from ..rules.registers import NO_SHOW_MARKS, register_opens_at, session_has_started
-from .bookings import booking_mark_cancelled, session_lock
+from .bookings import booking_mark_cancelled, queue_booking_message, session_lock
 from .charges import charge_sync
 from .terms import terms_in_force
 
@@ -118,8 +118,10 @@ def walk_in_add(
     organisation, which is the one charged, whatever organisation the trainer chose; a
     person whose organisation is still waiting for a coordinator cannot be added yet.
     Someone without an account gets one under the organisation the trainer chose
-    (accounts' walk_in_account_create, audited), and an email saying how to claim it. A
-    waiting-list place they held is cancelled, and the audit trail says so.
+    (accounts' walk_in_account_create, audited), and an email saying how to claim it;
+    someone with an account is emailed that they were recorded, so that a wrong entry
+    comes to light. A waiting-list place they held is cancelled, and the audit trail
+    says so.
     """
     email = email.strip().lower()
     with transaction.atomic():
@@ -128,7 +130,8 @@ def walk_in_add(
         if session.register_closed_at is not None:
             raise BookingError("The register is closed")
         delegate = User.objects.select_related("agency").filter(email__iexact=email).first()
-        if delegate is None:
+        created = delegate is None
+        if created:
             if agency is None:
                 raise BookingError(
                     "There is no Coursebook account with this email address: select the "
@@ -183,6 +186,12 @@ def walk_in_add(
             obj=booking,
             summary=f"{delegate} ({agency}) attended without a booking",
         )
+        if not created:  # A new account's email says this, and how to claim it.
+            queue_booking_message(
+                booking,
+                kind="walk_in_recorded",
+                subject=f"Recorded as attending: {session.course.title}",
+            )
     return booking
 
 
