@@ -134,3 +134,12 @@ def test_a_new_job_title_at_the_same_organisation_is_saved_at_once(delegate, old
     assert not OrganisationChange.objects.exists()
     with pytest.raises(AccountError, match="already work for this organisation"):
         organisation_change_request(user=delegate, agency=old, job_title="Ward manager")
+
+
+def test_the_requests_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    client.force_login(coordinator())
+    for _ in range(6):
+        organisation_change_request(user=UserFactory(), agency=AgencyFactory())
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("accounts:organisation_requests")).content.decode()
+    assert page.count("/account/organisations/changes/") == 6
