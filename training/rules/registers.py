@@ -25,6 +25,7 @@ def register_opens_at(session: Session) -> datetime:
 
 
 def register_state(session: Session, *, now: datetime) -> str:
+    """One of RegisterState's values; templates compare them as strings."""
     if session.status == Session.Status.CANCELLED:
         return RegisterState.CANCELLED
     if session.register_closed_at is not None:
@@ -36,10 +37,3 @@ def register_state(session: Session, *, now: datetime) -> str:
 
 def session_has_started(session: Session, *, now: datetime) -> bool:
     return now >= session.starts_at
-
-
-def may_close(session: Session, *, now: datetime) -> bool:
-    """A register closes once the session has started, while it is open."""
-    return register_state(session, now=now) == RegisterState.OPEN and session_has_started(
-        session, now=now
-    )
