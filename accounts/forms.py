@@ -181,7 +181,11 @@ class DetailsForm(forms.Form):
         label="Line manager's email address (optional)", required=False
     )
     access_needs = forms.CharField(
-        label="Access needs (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Access needs (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Access needs must be 1,000 characters or fewer"},
     )
 
 
@@ -225,6 +229,8 @@ class OrganisationRequestDecisionForm(forms.Form):
     note = forms.CharField(
         label="Reason (sent to nobody; kept in the audit trail)",
         required=False,
+        max_length=1000,
+        error_messages={"max_length": "The reason must be 1,000 characters or fewer"},
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -237,15 +243,50 @@ class OrganisationRequestDecisionForm(forms.Form):
         return data
 
 
+class OrganisationChangeDecisionForm(forms.Form):
+    DECISIONS = [
+        ("confirm", "Confirm the move: their new bookings and charges go to the new organisation"),
+        ("reject", "Turn it down: they stay with their current organisation"),
+    ]
+    decision = forms.ChoiceField(
+        label="What do you want to do?",
+        choices=DECISIONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to confirm the move or turn it down"},
+    )
+    note = forms.CharField(
+        label="Reason for turning it down (kept in the audit trail)",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not data.get("note", "").strip():
+            self.add_error("note", "Give a reason for turning the change down")
+        return data
+
+
 class AgencyFilterForm(forms.Form):
-    q = forms.CharField(label="Search by name", required=False)
+    q = forms.CharField(
+        label="Search by name",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Search for 200 characters or fewer"},
+    )
     sector = forms.ChoiceField(
         label="Sector", choices=[("", "All sectors"), *Sector.choices], required=False
     )
 
 
 class PersonSearchForm(forms.Form):
-    q = forms.CharField(label="Search by name or email address", required=False)
+    q = forms.CharField(
+        label="Search by name or email address",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Search for 200 characters or fewer"},
+    )
 
 
 class RolesForm(forms.Form):

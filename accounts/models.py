@@ -224,3 +224,38 @@ class OrganisationRequest(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class OrganisationChange(models.Model):
+    """A person's move to another listed organisation. Bookings and charges follow it only
+    once a coordinator confirms it; until then the person books under the confirmed one."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a coordinator"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Replaced by a later request"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organisation_changes")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    job_title = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="one_pending_organisation_change_per_user",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} to {self.agency}"

@@ -46,4 +46,9 @@ urlpatterns = [
         views.organisation_request_decide,
         name="organisation_request_decide",
     ),
+    path(
+        "organisations/changes/<int:pk>/",
+        views.organisation_change_decide,
+        name="organisation_change_decide",
+    ),
 ]

@@ -19,6 +19,7 @@ from .forms import (
     AgencyForm,
     ChangeOrganisationForm,
     DetailsForm,
+    OrganisationChangeDecisionForm,
     OrganisationRequestDecisionForm,
     OutboxPasswordResetForm,
     PersonSearchForm,
@@ -26,8 +27,16 @@ from .forms import (
     RolesForm,
     SignInForm,
 )
-from .models import Agency, AgencyMembership, OrganisationRequest, Role, User
+from .models import (
+    Agency,
+    AgencyMembership,
+    OrganisationChange,
+    OrganisationRequest,
+    Role,
+    User,
+)
 from .permissions import role_required
+from .selectors import pending_organisation_change
 from .services.organisations import (
     agency_create,
     agency_update,
@@ -36,8 +45,10 @@ from .services.organisations import (
     organisation_request_reject,
 )
 from .services.people import (
+    organisation_change_confirm,
+    organisation_change_reject,
+    organisation_change_request,
     roles_set,
-    user_change_organisation,
     user_register,
     user_resend_verification,
     user_set_password_by_link,
@@ -163,7 +174,11 @@ def profile(request):
     return render(
         request,
         "accounts/profile.html",
-        {"memberships": memberships, "pending_requests": pending},
+        {
+            "memberships": memberships,
+            "pending_requests": pending,
+            "pending_change": pending_organisation_change(request.user),
+        },
     )
 
 
@@ -192,22 +207,29 @@ def organisation_change(request):
         request.POST or None, initial={"job_title": request.user.job_title}
     )
     if request.method == "POST" and form.is_valid():
+        agency = form.cleaned_data["agency"]
         try:
-            user_change_organisation(
-                user=request.user,
-                agency=form.cleaned_data["agency"],
-                job_title=form.cleaned_data["job_title"],
+            user = organisation_change_request(
+                user=request.user, agency=agency, job_title=form.cleaned_data["job_title"]
             )
         except AccountError as error:
             form.add_error("agency", str(error))
         else:
-            messages.success(
-                request,
-                f"You now work for {form.cleaned_data['agency']}. Past bookings stay with "
-                "the organisation they were made under.",
-            )
+            if user.agency_id == agency.pk:
+                messages.success(request, "Your job title has been updated.")
+            else:
+                current = user.agency or "your confirmed organisation"
+                messages.success(
+                    request,
+                    f"Your move to {agency} is waiting for a coordinator to confirm it. "
+                    f"Until then you book under {current}, and charges go to it.",
+                )
             return redirect("accounts:profile")
-    return render(request, "accounts/organisation_change.html", {"form": form})
+    return render(
+        request,
+        "accounts/organisation_change.html",
+        {"form": form, "pending_change": pending_organisation_change(request.user)},
+    )
 
 
 # Coordinators --------------------------------------------------------------------------
@@ -226,6 +248,7 @@ def agency_list(request):
             agencies = agencies.filter(sector=filters.cleaned_data["sector"])
     page = Paginator(agencies.order_by("name"), 50).get_page(request.GET.get("page"))
     pending = OrganisationRequest.objects.filter(status=OrganisationRequest.Status.PENDING)
+    changes = OrganisationChange.objects.filter(status=OrganisationChange.Status.PENDING)
     return render(
         request,
         "accounts/agency_list.html",
@@ -234,6 +257,7 @@ def agency_list(request):
             "page": page,
             "pending_count": pending.count(),
             "emails_not_sent": outbox_failed().count(),
+            "changes_count": changes.count(),
         },
     )
 
@@ -272,7 +296,41 @@ def organisation_requests(request):
     pending = OrganisationRequest.objects.filter(
         status=OrganisationRequest.Status.PENDING
     ).select_related("requested_by", "borough")
-    return render(request, "accounts/organisation_requests.html", {"requests": pending})
+    changes = OrganisationChange.objects.filter(
+        status=OrganisationChange.Status.PENDING
+    ).select_related("user__agency", "agency")
+    return render(
+        request,
+        "accounts/organisation_requests.html",
+        {"requests": pending, "changes": changes},
+    )
+
+
+@role_required(Role.COORDINATOR)
+def organisation_change_decide(request, pk):
+    change = get_object_or_404(
+        OrganisationChange.objects.select_related("user__agency", "agency"), pk=pk
+    )
+    form = OrganisationChangeDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "confirm":
+                organisation_change_confirm(change=change, actor=request.user)
+                messages.success(
+                    request, f"{change.user.full_name} now works for {change.agency}."
+                )
+            else:
+                organisation_change_reject(
+                    change=change, actor=request.user, note=form.cleaned_data["note"]
+                )
+                messages.success(request, "The change has been turned down.")
+        except AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("accounts:organisation_requests")
+    return render(
+        request, "accounts/organisation_change_decide.html", {"form": form, "change": change}
+    )
 
 
 @role_required(Role.COORDINATOR)

@@ -77,6 +77,7 @@ def make_data():
         Session,
         Venue,
     )
+    from training.rules.prices import PriceBasis
     from training.services.terms import terms_in_force
 
     borough = Borough.objects.create(name="Westminster")
@@ -125,6 +126,7 @@ def make_data():
                 delegate=delegate,
                 agency=delegate.agency,
                 terms=terms,
+                **PriceBasis.now(course=session.course, agency=delegate.agency).booking_fields(),
                 status=Booking.Status.CONFIRMED,
             )
         )

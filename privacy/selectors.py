@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db.models import Max, Q, QuerySet
 
-from accounts.models import AgencyMembership, OrganisationRequest, User
+from accounts.models import AgencyMembership, OrganisationChange, OrganisationRequest, User
 from audit.models import AuditEntry
 from evaluations.models import SurveyInvitation
 from training.models import Booking, Certificate, Charge
@@ -146,6 +146,16 @@ def person_record(user: User) -> dict:
                 "ended_at": _when(membership.ended_at),
             }
             for membership in AgencyMembership.objects.filter(user=user).select_related("agency")
+        ],
+        "organisation_changes": [
+            {
+                "organisation": change.agency.name,
+                "job_title": change.job_title,
+                "status": change.status,
+                "requested_at": _when(change.requested_at),
+                "resolved_at": _when(change.resolved_at),
+            }
+            for change in OrganisationChange.objects.filter(user=user).select_related("agency")
         ],
         "organisation_requests": [
             {

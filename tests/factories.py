@@ -105,6 +105,9 @@ class BookingFactory(factory.django.DjangoModelFactory):
     delegate = factory.SubFactory(UserFactory)
     agency = factory.LazyAttribute(lambda o: o.delegate.agency)
     terms = factory.LazyFunction(lambda: terms_in_force())
+    priced_half_day = factory.LazyAttribute(lambda o: o.session.course.is_half_day)
+    priced_agency_pays = factory.LazyAttribute(lambda o: o.agency.pays_for_places)
+    priced_course_fee_pence = factory.LazyAttribute(lambda o: o.session.course.fee_pence)
     status = Booking.Status.CONFIRMED
     booked_by = factory.LazyAttribute(lambda o: o.delegate)
 

@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import OrganisationRequest, Role
+from accounts.models import OrganisationChange, OrganisationRequest, Role
 from tests.factories import (
     AgencyFactory,
     BookingFactory,
@@ -119,6 +119,7 @@ MATRIX: dict[str, Rule] = {
     "accounts:agency_edit": Rule("agency", get=COORDINATORS),
     "accounts:organisation_requests": Rule(get=COORDINATORS),
     "accounts:organisation_request_decide": Rule("organisation_request", get=COORDINATORS),
+    "accounts:organisation_change_decide": Rule("organisation_change", get=COORDINATORS),
     "privacy:person_data": Rule("owner", get=COORDINATORS),
     "privacy:person_record": Rule("owner", get=COORDINATORS),
     "notifications:failed": Rule(get=COORDINATORS),
@@ -132,6 +133,9 @@ MATRIX: dict[str, Rule] = {
     "training:manage_session_book": Rule("session", get=COORDINATORS),
     "training:manage_booking_cancel": Rule("booking", get=COORDINATORS),
     "training:manage_terms": Rule(get=COORDINATORS),
+    "training:manage_courses": Rule(get=COORDINATORS),
+    "training:manage_course_create": Rule(get=COORDINATORS),
+    "training:manage_course_edit": Rule("course", get=COORDINATORS),
     "training:manage_charges": Rule(get=COORDINATORS),
     "training:manage_invoices": Rule(get=COORDINATORS),
     "training:manage_invoices_run": Rule(get=COORDINATORS),
@@ -210,6 +214,9 @@ def world():
         sector="voluntary",
         borough=borough,
     )
+    change = OrganisationChange.objects.create(
+        user=people["owner"], agency=AgencyFactory(name="Matrix Academy", borough=borough)
+    )
     objects = {
         "token": {"uidb64": "MQ", "token": "not-a-real-token"},
         "certificate_code": {"code": "ABCD-EFGH-JKMN"},
@@ -219,6 +226,7 @@ def world():
         "owner": {"pk": people["owner"].pk},
         "agency": {"pk": school.pk},
         "organisation_request": {"pk": request.pk},
+        "organisation_change": {"pk": change.pk},
         "invoice": {"pk": invoice.pk},
     }
     return people, objects

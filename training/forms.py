@@ -10,6 +10,7 @@ from accounts.models import Borough, User
 from .models import Course, Programme, Venue
 
 MONTHS_AHEAD = 12
+ACCESS_NEEDS_MAX_LENGTH = 1000
 
 
 def _coming_months() -> list[tuple[str, str]]:
@@ -85,6 +86,10 @@ class BookingForm(forms.Form):
     access_needs = forms.CharField(
         label="Access needs for this session (optional)",
         required=False,
+        max_length=ACCESS_NEEDS_MAX_LENGTH,
+        error_messages={
+            "max_length": f"Access needs must be {ACCESS_NEEDS_MAX_LENGTH:,} characters or fewer"
+        },
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example a hearing loop, step-free access or dietary needs. "
         "Only the training team and the trainers see this.",
@@ -97,6 +102,7 @@ class CancelForm(forms.Form):
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "The reason must be 300 characters or fewer"},
     )
 
     def __init__(self, *args, reason_required: bool = False, **kwargs):

@@ -15,11 +15,18 @@ from django.utils import timezone
 
 from accounts.models import Agency, Role, User
 
-from .models import Course, Session, Terms, Venue
+from .models import Course, Programme, Session, Terms, Venue
+from .rules.days import local_datetime
 
+# Dates typed into the forms: wide enough for the partnership's history and plans, narrow
+# enough that a day after the last one, or its London midnight, is still a date.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+# The biggest id the databases store: a bigger one is refused before it is looked up.
+MAX_ID = 2**63 - 1
 TIME_FORMATS = ["%H:%M", "%H.%M", "%I:%M%p", "%I:%M %p", "%I.%M%p", "%I%p", "%I %p"]
 TIME_HINT = "Use the 24-hour clock, for example 09:30 or 14:00 (UK time)"
 MAX_PEOPLE_PER_BOOKING = 100
+MAX_PLACES = 1000
 
 
 class DateInput(forms.MultiWidget):
@@ -72,9 +79,14 @@ class DateField(forms.MultiValueField):
             day, month, year = (int(str(value).strip()) for value in data_list)
             if year < 1000:
                 raise ValueError
-            return date(year, month, day)
-        except ValueError as error:
+            day = date(year, month, day)
+        except (ValueError, OverflowError) as error:
             raise ValidationError(f"{self.label} must be a real date") from error
+        if day.year > LAST_YEAR:
+            raise ValidationError(f"{self.label} must be in or before {LAST_YEAR}")
+        if day.year < FIRST_YEAR:
+            raise ValidationError(f"{self.label} must be in or after {FIRST_YEAR}")
+        return day
 
 
 class TimeField(forms.TimeField):
@@ -88,12 +100,23 @@ class TimeField(forms.TimeField):
         return value.strftime("%H:%M") if isinstance(value, time) else value
 
 
-def local_datetime(day: date, at: time) -> datetime:
-    """A Europe/London wall-clock time as an aware datetime."""
-    return timezone.make_aware(datetime.combine(day, at))
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Rows chosen by id, where an id that is not a whole number the database can hold is
+    refused as not on the list rather than sent to the database."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk).strip()
+            if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
 
-class TrainerChoiceField(forms.ModelMultipleChoiceField):
+class TrainerChoiceField(IdsChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.full_name} ({obj.agency})" if obj.agency_id else obj.full_name
 
@@ -111,7 +134,10 @@ class SessionForm(forms.Form):
     course = forms.ModelChoiceField(
         queryset=Course.objects.filter(is_active=True).order_by("title"),
         empty_label="Select a course",
-        error_messages={"required": "Select the course"},
+        error_messages={
+            "required": "Select the course",
+            "invalid_choice": "Select the course from the list",
+        },
     )
     date = DateField(
         label="Date",
@@ -129,6 +155,7 @@ class SessionForm(forms.Form):
         required=False,
         empty_label="Online only",
         help_text="Give a venue, an online joining link or both.",
+        error_messages={"invalid_choice": "Select a venue from the list"},
     )
     online_url = forms.URLField(
         label="Online joining link (optional)", required=False, assume_scheme="https"
@@ -136,9 +163,12 @@ class SessionForm(forms.Form):
     capacity = forms.IntegerField(
         label="Places",
         min_value=1,
+        max_value=MAX_PLACES,
         error_messages={
             "required": "Enter the number of places",
             "invalid": "Enter the number of places as a whole number, for example 20",
+            "min_value": "Places must be 1 or more",
+            "max_value": f"Places must be {MAX_PLACES:,} or fewer",
         },
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-4"}),
     )
@@ -147,12 +177,19 @@ class SessionForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "govuk-checkboxes--small"}),
         help_text="People with the trainer role. Select all that apply.",
+        error_messages={
+            "invalid_choice": "Select trainers from the list",
+            "invalid_pk_value": "Select trainers from the list",
+        },
     )
     delivering_agency = forms.ModelChoiceField(
         label="Delivering agency",
         queryset=Agency.objects.filter(is_active=True).order_by("name"),
         empty_label="Select the agency delivering the session",
-        error_messages={"required": "Select the agency delivering the session"},
+        error_messages={
+            "required": "Select the agency delivering the session",
+            "invalid_choice": "Select the delivering agency from the list",
+        },
         help_text="The trainer agency the reports count.",
     )
     booking_opens_date = DateField(
@@ -283,7 +320,11 @@ class BookPeopleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
         help_text="One email address a line. Each person must already have an account; "
         "their line manager and access needs are taken from their account.",
-        error_messages={"required": "Enter at least one email address"},
+        max_length=MAX_PEOPLE_PER_BOOKING * 320,  # 320: the longest email address
+        error_messages={
+            "required": "Enter at least one email address",
+            "max_length": f"Book at most {MAX_PEOPLE_PER_BOOKING} people at a time",
+        },
     )
 
     def clean_emails(self) -> list[User]:
@@ -457,4 +498,160 @@ class TermsForm(forms.Form):
         }
         for name in self.MONEY:
             fields[f"{name}_pence"] = pounds_to_pence(data[name])
+        return fields
+
+
+class CourseForm(forms.Form):
+    """A course in the catalogue; the code is given once, when it is added."""
+
+    code = forms.SlugField(
+        label="Code",
+        max_length=30,
+        help_text="A short unique code, for example MASCP-L3. It cannot change later.",
+        error_messages={
+            "required": "Enter the course's code",
+            "invalid": "Use only letters, numbers and hyphens in the code",
+            "max_length": "The code must be 30 characters or fewer",
+        },
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
+    )
+    title = forms.CharField(
+        label="Title",
+        max_length=200,
+        error_messages={
+            "required": "Enter the course's title",
+            "max_length": "The title must be 200 characters or fewer",
+        },
+    )
+    programme = forms.ChoiceField(
+        label="Programme",
+        choices=Programme.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the programme"},
+    )
+    level = forms.CharField(
+        label="Level (optional)",
+        max_length=50,
+        required=False,
+        help_text="For example, Level 3.",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
+    )
+    duration_hours = forms.DecimalField(
+        label="Length, in hours",
+        max_digits=3,
+        decimal_places=1,
+        min_value=Decimal("0.5"),
+        max_value=Decimal("24"),
+        help_text="4 hours or less is a half day. Bookings already made keep their price.",
+        error_messages={
+            "required": "Enter the course's length in hours",
+            "invalid": "Enter the length in hours, for example 3 or 6.5",
+            "min_value": "The length must be at least half an hour",
+            "max_value": "The length must be 24 hours or less",
+            "max_decimal_places": "Enter the length to the nearest tenth of an hour",
+            "max_digits": "The length must be 24 hours or less",
+        },
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-4", "inputmode": "decimal"}),
+    )
+    fee = MoneyField(
+        label="Fee for paying organisations (£, optional)",
+        required=False,
+        help_text="Leave empty for the terms' half-day or full-day fee.",
+    )
+    summary = forms.CharField(
+        label="Summary (optional)",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    audience = forms.CharField(
+        label="Who the course is for (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    outcomes = forms.CharField(
+        label="Learning outcomes",
+        max_length=20000,
+        help_text="One a line, in order. They cannot change once a session is delivered.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Give at least one learning outcome"},
+    )
+    prerequisite = forms.ModelChoiceField(
+        label="Prerequisite course (optional)",
+        queryset=Course.objects.order_by("title"),
+        required=False,
+        empty_label="None",
+        error_messages={"invalid_choice": "Select the prerequisite from the list"},
+    )
+    refresh_months = forms.IntegerField(
+        label="Refresh after, in months (optional)",
+        min_value=1,
+        max_value=120,
+        required=False,
+        help_text="How long the training counts before a refresher, for example 36.",
+        error_messages={
+            "invalid": "Enter a whole number of months, for example 36",
+            "min_value": "Enter 1 month or more",
+            "max_value": "Enter 120 months or fewer",
+        },
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+    is_active = forms.BooleanField(label="Listed in the catalogue", required=False, initial=True)
+
+    def __init__(self, *args, course: Course | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course = course
+        if course is not None:
+            del self.fields["code"]
+            self.fields["prerequisite"].queryset = Course.objects.exclude(pk=course.pk).order_by(
+                "title"
+            )
+        else:
+            del self.fields["is_active"]
+
+    @classmethod
+    def initial_for(cls, course: Course) -> dict:
+        return {
+            "title": course.title,
+            "programme": course.programme,
+            "level": course.level,
+            "duration_hours": course.duration_hours,
+            "fee": None if course.fee_pence is None else Decimal(course.fee_pence) / 100,
+            "summary": course.summary,
+            "audience": course.audience,
+            "outcomes": "\n".join(outcome.text for outcome in course.outcomes.all()),
+            "prerequisite": course.prerequisite_id,
+            "refresh_months": course.refresh_months,
+            "is_active": course.is_active,
+        }
+
+    def clean_outcomes(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["outcomes"].splitlines()]
+        outcomes = [line for line in lines if line]
+        if not outcomes:
+            raise ValidationError("Give at least one learning outcome")
+        if any(len(line) > 300 for line in outcomes):
+            raise ValidationError("Each learning outcome must be 300 characters or fewer")
+        return outcomes
+
+    def course_fields(self) -> dict:
+        """Keyword arguments for course_create and course_update."""
+        data = self.cleaned_data
+        fields = {
+            "title": data["title"],
+            "programme": data["programme"],
+            "level": data["level"],
+            "duration_hours": data["duration_hours"],
+            "fee_pence": None if data["fee"] is None else pounds_to_pence(data["fee"]),
+            "summary": data["summary"],
+            "audience": data["audience"],
+            "outcomes": data["outcomes"],
+            "prerequisite": data["prerequisite"],
+            "refresh_months": data["refresh_months"],
+        }
+        if self.course is None:
+            fields["code"] = data["code"]
+        else:
+            fields["is_active"] = data["is_active"]
         return fields

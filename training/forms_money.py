@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from accounts.models import Agency
 
-from .forms_manage import DateField
+from .forms_manage import DateField, IdsChoiceField
 from .models import Charge, Invoice
+from .selectors.charges import CHARGE_FILTERS
 
 
 def _organisations():
@@ -37,10 +38,17 @@ class ChargeFilterForm(PeriodFilterForm):
     date_fields = ("raised_from", "raised_to")
 
     organisation = forms.ModelChoiceField(
-        queryset=_organisations(), required=False, empty_label="All organisations"
+        queryset=_organisations(),
+        required=False,
+        empty_label="All organisations",
+        error_messages={"invalid_choice": "Select an organisation from the list"},
     )
     status = forms.ChoiceField(
-        choices=[("", "All statuses"), *Charge.Status.choices], required=False
+        choices=[
+            ("", "All statuses"),
+            *((value, label) for value, (label, _) in CHARGE_FILTERS.items()),
+        ],
+        required=False,
     )
     raised_from = DateField(label="Raised from", required=False, help_text="For example, 1 4 2026")
     raised_to = DateField(label="Raised to", required=False, help_text="For example, 30 4 2026")
@@ -50,7 +58,10 @@ class InvoiceFilterForm(PeriodFilterForm):
     date_fields = ("issued_from", "issued_to")
 
     organisation = forms.ModelChoiceField(
-        queryset=_organisations(), required=False, empty_label="All organisations"
+        queryset=_organisations(),
+        required=False,
+        empty_label="All organisations",
+        error_messages={"invalid_choice": "Select an organisation from the list"},
     )
     status = forms.ChoiceField(
         choices=[("", "All statuses"), *Invoice.Status.choices], required=False
@@ -63,7 +74,7 @@ class ChargeWaiveForm(forms.Form):
     """The charges ticked in the table and the reason; the service decides which may be
     waived, so a charge invoiced since the page was loaded is refused with its reason."""
 
-    charges = forms.ModelMultipleChoiceField(
+    charges = IdsChoiceField(
         queryset=Charge.objects.all(),
         label="Charges to waive",
         widget=forms.CheckboxSelectMultiple,

@@ -77,10 +77,12 @@ class WalkInForm(forms.Form):
         ),
     )
     agency = forms.ModelChoiceField(
-        label="Organisation",
+        label="Organisation (if they have no Coursebook account)",
+        help_text="Someone who has an account is recorded under the organisation it "
+        "names, which is the one charged.",
         queryset=Agency.objects.filter(is_active=True).order_by("name"),
         empty_label="Select their organisation",
-        error_messages={"required": "Select the organisation the person works for"},
+        required=False,
     )
 
 

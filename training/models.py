@@ -196,21 +196,6 @@ class Terms(models.Model):
     def __str__(self):
         return f"Terms from {timezone.localtime(self.effective_from):%-d %b %Y}"
 
-    def late_cancellation_pence(self, course: Course) -> int:
-        if course.is_half_day:
-            return self.late_cancellation_half_day_pence
-        return self.late_cancellation_full_day_pence
-
-    def non_attendance_pence(self, course: Course) -> int:
-        if course.is_half_day:
-            return self.non_attendance_half_day_pence
-        return self.non_attendance_full_day_pence
-
-    def fee_pence(self, course: Course) -> int:
-        if course.fee_pence is not None:
-            return course.fee_pence
-        return self.fee_half_day_pence if course.is_half_day else self.fee_full_day_pence
-
 
 class Booking(models.Model):
     """A delegate's place, or place in the queue, on a session."""
@@ -237,6 +222,14 @@ class Booking(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="bookings")
     terms = models.ForeignKey(Terms, on_delete=models.PROTECT, related_name="bookings")
     status = models.CharField(max_length=20, choices=Status.choices)
+    # What the booking is priced by besides its terms, frozen when it is made (see
+    # training.rules.prices): a later change to the course's length or fee, or to the
+    # organisation's paying flag, moves no booking's price.
+    priced_half_day = models.BooleanField("priced as a half day")
+    priced_agency_pays = models.BooleanField("organisation paid for places")
+    priced_course_fee_pence = models.PositiveIntegerField(
+        "course fee when booked, in pence", null=True, blank=True
+    )
     booked_at = models.DateTimeField(default=timezone.now)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -295,6 +288,41 @@ class Booking(models.Model):
         return self.status in self.ACTIVE
 
 
+class ChargeQuerySet(models.QuerySet):
+    """The charges by what they count as, so that nothing summing them has to remember
+    that a charge withdrawn as not owed is stored as waived (DESIGN section 5):
+
+    - owed: pending or invoiced, money the organisation is asked for;
+    - waived_by_coordinator: a coordinator's decision, with a reason;
+    - withdrawn: turned out not to be owed (a corrected register, a credited invoice, a
+      cancelled session), in no figure of charges raised or waived;
+    - raised: every charge but the withdrawn ones (owed + waived by a coordinator).
+    """
+
+    OWED = models.Q(status__in=["pending", "invoiced"])
+    WAIVED_BY_COORDINATOR = models.Q(status="waived", waived_as_not_owed=False)
+    WITHDRAWN = models.Q(status="waived", waived_as_not_owed=True)
+    RAISED = ~WITHDRAWN
+
+    def pending(self):
+        return self.filter(status="pending")
+
+    def invoiced(self):
+        return self.filter(status="invoiced")
+
+    def owed(self):
+        return self.filter(self.OWED)
+
+    def waived_by_coordinator(self):
+        return self.filter(self.WAIVED_BY_COORDINATOR)
+
+    def withdrawn(self):
+        return self.filter(self.WITHDRAWN)
+
+    def raised(self):
+        return self.filter(self.RAISED)
+
+
 class Charge(models.Model):
     """Money an organisation owes for a booking, under the booking's terms."""
 
@@ -331,6 +359,8 @@ class Charge(models.Model):
     invoice = models.ForeignKey(
         "Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
     )
+
+    objects = ChargeQuerySet.as_manager()
 
     class Meta:
         ordering = ["raised_at", "pk"]

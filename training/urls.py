@@ -46,6 +46,9 @@ urlpatterns = [
         name="manage_booking_cancel",
     ),
     path("manage/terms/", manage.terms, name="manage_terms"),
+    path("manage/courses/", manage.courses, name="manage_courses"),
+    path("manage/courses/new/", manage.course_create_view, name="manage_course_create"),
+    path("manage/courses/<slug:code>/edit/", manage.course_edit, name="manage_course_edit"),
     # Trainers: registers
     path("my-sessions/", registers.my_sessions, name="my_sessions"),
     path("sessions/<int:pk>/register/", registers.register, name="register"),

@@ -6,19 +6,7 @@ from django.utils import timezone
 from audit.services import audit_record
 
 from ..errors import AccountError
-from ..models import Agency, AgencyMembership, OrganisationRequest, User
-
-AGENCY_FIELDS = (
-    "name",
-    "sector",
-    "borough",
-    "pays_for_places",
-    "invoice_contact_name",
-    "invoice_contact_email",
-    "invoice_address",
-    "purchase_order_ref",
-    "is_active",
-)
+from ..models import Agency, AgencyMembership, Borough, OrganisationRequest, User
 
 
 def _check_name_free(name: str, *, exclude_pk: int | None = None) -> None:
@@ -30,23 +18,71 @@ def _check_name_free(name: str, *, exclude_pk: int | None = None) -> None:
 
 
 @transaction.atomic
-def agency_create(*, actor: User | None, **fields) -> Agency:
-    _check_name_free(fields["name"])
-    agency = Agency.objects.create(**{k: v for k, v in fields.items() if k in AGENCY_FIELDS})
+def agency_create(
+    *,
+    actor: User | None,
+    name: str,
+    sector: str,
+    borough: Borough,
+    pays_for_places: bool = False,
+    invoice_contact_name: str = "",
+    invoice_contact_email: str = "",
+    invoice_address: str = "",
+    purchase_order_ref: str = "",
+    is_active: bool = True,
+) -> Agency:
+    _check_name_free(name)
+    agency = Agency.objects.create(
+        name=name.strip(),
+        sector=sector,
+        borough=borough,
+        pays_for_places=pays_for_places,
+        invoice_contact_name=invoice_contact_name,
+        invoice_contact_email=invoice_contact_email,
+        invoice_address=invoice_address,
+        purchase_order_ref=purchase_order_ref,
+        is_active=is_active,
+    )
     audit_record(actor=actor, action="agency_created", obj=agency, summary=f"Added {agency}")
     return agency
 
 
 @transaction.atomic
-def agency_update(*, agency: Agency, actor: User | None, **fields) -> Agency:
-    _check_name_free(fields.get("name", agency.name), exclude_pk=agency.pk)
+def agency_update(
+    *,
+    agency: Agency,
+    actor: User | None,
+    name: str | None = None,
+    sector: str | None = None,
+    borough: Borough | None = None,
+    pays_for_places: bool | None = None,
+    invoice_contact_name: str | None = None,
+    invoice_contact_email: str | None = None,
+    invoice_address: str | None = None,
+    purchase_order_ref: str | None = None,
+    is_active: bool | None = None,
+) -> Agency:
+    """Change an organisation; None leaves a field as it is (none of them may be empty).
+    Bookings already made keep the paying flag they were made under."""
+    given = {
+        "name": name.strip() if name is not None else None,
+        "sector": sector,
+        "borough": borough,
+        "pays_for_places": pays_for_places,
+        "invoice_contact_name": invoice_contact_name,
+        "invoice_contact_email": invoice_contact_email,
+        "invoice_address": invoice_address,
+        "purchase_order_ref": purchase_order_ref,
+        "is_active": is_active,
+    }
+    _check_name_free(given["name"] or agency.name, exclude_pk=agency.pk)
     changed = {}
-    for name in AGENCY_FIELDS:
-        if name in fields and getattr(agency, name) != fields[name]:
-            changed[name] = str(fields[name])
-            setattr(agency, name, fields[name])
+    for field, value in given.items():
+        if value is not None and getattr(agency, field) != value:
+            changed[field] = str(value)
+            setattr(agency, field, value)
     if changed:
-        agency.save()
+        agency.save(update_fields=list(changed))
         audit_record(
             actor=actor,
             action="agency_updated",

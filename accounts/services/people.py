@@ -12,7 +12,15 @@ from audit.services import audit_record
 from notifications.services import outbox_enqueue
 
 from ..errors import AccountError
-from ..models import Agency, AgencyMembership, Borough, OrganisationRequest, Role, User
+from ..models import (
+    Agency,
+    AgencyMembership,
+    Borough,
+    OrganisationChange,
+    OrganisationRequest,
+    Role,
+    User,
+)
 from ..tokens import email_verification_token
 
 
@@ -136,16 +144,98 @@ def user_verify_email(*, user: User, token: str) -> None:
 
 
 @transaction.atomic
-def user_change_organisation(
-    *, user: User, agency: Agency, job_title: str = "", actor: User | None = None
-) -> User:
-    """Move a person to another organisation, ending the current membership.
+def organisation_change_request(*, user: User, agency: Agency, job_title: str = "") -> User:
+    """A person says they now work for another listed organisation.
 
-    Past bookings keep the organisation they were made under.
+    The move waits for a coordinator (organisation_change_confirm): until then bookings
+    and charges stay with the confirmed organisation, so nobody can move their fees onto
+    another organisation, or away from their own, by saying so. A new job title at the
+    same organisation moves no money and is saved at once. A later request replaces a
+    waiting one.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
-    if user.agency_id == agency.pk and (not job_title or job_title == user.job_title):
-        raise AccountError("You already work for this organisation")
+    job_title = job_title.strip()
+    if user.agency_id == agency.pk:
+        if not job_title or job_title == user.job_title:
+            raise AccountError("You already work for this organisation")
+        user.job_title = job_title
+        user.save(update_fields=["job_title"])
+        AgencyMembership.objects.filter(user=user, ended_at__isnull=True).update(
+            job_title=job_title
+        )
+        _withdraw_pending_change(user)
+        audit_record(actor=user, action="job_title_changed", obj=user, summary=f"Now {job_title}")
+        return user
+    _withdraw_pending_change(user)
+    change = OrganisationChange.objects.create(
+        user=user, agency=agency, job_title=job_title or user.job_title
+    )
+    audit_record(
+        actor=user,
+        action="organisation_change_requested",
+        obj=change,
+        summary=f"Asked to move from {user.agency or 'no organisation'} to {agency}",
+        data={"from": user.agency_id, "to": agency.pk},
+    )
+    return user
+
+
+def _withdraw_pending_change(user: User) -> None:
+    OrganisationChange.objects.filter(user=user, status=OrganisationChange.Status.PENDING).update(
+        status=OrganisationChange.Status.WITHDRAWN, resolved_at=timezone.now()
+    )
+
+
+def _lock_pending_change(change: OrganisationChange) -> OrganisationChange:
+    change = (
+        OrganisationChange.objects.select_for_update()
+        .select_related("user", "agency")
+        .get(pk=change.pk)
+    )
+    if change.status != OrganisationChange.Status.PENDING:
+        raise AccountError("This change has already been dealt with")
+    return change
+
+
+@transaction.atomic
+def organisation_change_confirm(*, change: OrganisationChange, actor: User) -> User:
+    """A coordinator confirms a move: from now on the person books, and is charged,
+    under the new organisation. Past bookings keep the organisation they were made under."""
+    change = _lock_pending_change(change)
+    user = _move(user=change.user, agency=change.agency, job_title=change.job_title, actor=actor)
+    change.status = OrganisationChange.Status.CONFIRMED
+    change.resolved_by = actor
+    change.resolved_at = timezone.now()
+    change.save(update_fields=["status", "resolved_by", "resolved_at"])
+    return user
+
+
+@transaction.atomic
+def organisation_change_reject(
+    *, change: OrganisationChange, actor: User, note: str
+) -> OrganisationChange:
+    """A coordinator turns a move down, giving a reason kept in the audit trail."""
+    note = note.strip()
+    if not note:
+        raise AccountError("Give a reason for turning the change down")
+    change = _lock_pending_change(change)
+    change.status = OrganisationChange.Status.REJECTED
+    change.resolved_by = actor
+    change.resolved_at = timezone.now()
+    change.note = note[:300]
+    change.save(update_fields=["status", "resolved_by", "resolved_at", "note"])
+    audit_record(
+        actor=actor,
+        action="organisation_change_rejected",
+        obj=change,
+        summary=f"{change.user} not moved to {change.agency}: {note}",
+    )
+    return change
+
+
+def _move(*, user: User, agency: Agency, job_title: str, actor: User) -> User:
+    """Move a person to another organisation, ending the current membership."""
+    user = User.objects.select_for_update().get(pk=user.pk)
     now = timezone.now()
     AgencyMembership.objects.filter(user=user, ended_at__isnull=True).update(ended_at=now)
     AgencyMembership.objects.create(
@@ -157,7 +247,7 @@ def user_change_organisation(
         user.job_title = job_title
     user.save(update_fields=["agency", "job_title"])
     audit_record(
-        actor=actor or user,
+        actor=actor,
         action="organisation_changed",
         obj=user,
         summary=f"Moved from {previous or 'no organisation'} to {agency}",
@@ -219,3 +309,42 @@ def roles_set(*, user: User, roles: set[str], actor: User) -> set[str]:
 
 def borough_get_or_create(*, name: str, kind: str = Borough.Kind.PARTNERSHIP) -> Borough:
     return Borough.objects.get_or_create(name=name, defaults={"kind": kind})[0]
+
+
+@transaction.atomic
+def walk_in_account_create(
+    *, email: str, full_name: str, agency: Agency, actor: User, occasion: str
+) -> User:
+    """An account for someone recorded on a register without having one: a delegate of
+    the organisation the trainer named, with no usable password. They are told by email
+    that they were recorded (at `occasion`, such as a session's title and date) and that
+    they claim the account by asking for a password reset with this email address."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError("An account with this email address already exists")
+    user = User.objects.create_user(
+        email=email, password=None, full_name=full_name.strip(), agency=agency
+    )
+    user.groups.add(Group.objects.get_or_create(name=Role.DELEGATE)[0])
+    AgencyMembership.objects.create(user=user, agency=agency)
+    audit_record(
+        actor=actor,
+        action="walk_in_account_created",
+        obj=user,
+        summary=f"Account made for a walk-in at {occasion}, with {agency}"[:300],
+        data={"agency": agency.pk},
+    )
+    outbox_enqueue(
+        kind="walk_in_account",
+        to=[user.email],
+        subject="You were recorded at a training session: your Coursebook account",
+        template="accounts/walk_in_account",
+        context={
+            "user": user,
+            "occasion": occasion,
+            "agency": agency.name,
+            "sign_in_path": reverse("accounts:login"),
+            "reset_path": reverse("accounts:password_reset"),
+        },
+    )
+    return user

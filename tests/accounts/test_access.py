@@ -2,8 +2,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import AgencyMembership, OrganisationRequest, Role
-from accounts.services.people import user_change_organisation
+from accounts.models import OrganisationRequest, Role
 from audit.models import AuditEntry
 from tests.factories import AgencyFactory, BoroughFactory, UserFactory, coordinator
 
@@ -118,22 +117,6 @@ def test_coordinator_approves_or_merges_organisation_requests(client):
         {"decision": "approve"},
     )
     assert "already been dealt with" in again.content.decode()
-
-
-def test_changing_organisation_keeps_history():
-    old, new = AgencyFactory(), AgencyFactory()
-    user = UserFactory(agency=old)
-    AgencyMembership.objects.create(user=user, agency=old, job_title=user.job_title)
-
-    user_change_organisation(user=user, agency=new, job_title="Team manager")
-
-    memberships = list(AgencyMembership.objects.filter(user=user).order_by("started_at"))
-    assert [m.agency for m in memberships] == [old, new]
-    assert memberships[0].ended_at is not None
-    assert memberships[1].ended_at is None
-    user.refresh_from_db()
-    assert user.agency == new
-    assert user.job_title == "Team manager"
 
 
 def test_password_reset_goes_through_the_outbox(client, django_capture_on_commit_callbacks):

@@ -9,8 +9,10 @@ from audit.models import AuditEntry
 from notifications.models import OutboxMessage
 from notifications.services import outbox_deliver_all
 from tests.factories import AgencyFactory, SessionFactory, UserFactory
-from training.errors import BookingError
+from training.errors import BookingError, SessionError
 from training.models import Booking, Session, Terms
+from training.rules.cancellation import cancellation_would_be_late
+from training.rules.prices import late_cancellation_charge_pence
 from training.services.bookings import (
     booking_cancel,
     booking_create,
@@ -18,11 +20,7 @@ from training.services.bookings import (
     waitlist_position,
 )
 from training.services.sessions import session_cancel, session_update
-from training.services.terms import (
-    cancellation_would_be_late,
-    late_cancellation_charge_pence,
-    terms_in_force,
-)
+from training.services.terms import terms_in_force
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -209,7 +207,7 @@ def test_raising_capacity_promotes_and_lowering_below_booked_is_refused():
     session_update(session=session, actor=coordinator, capacity=2)
     waiting.refresh_from_db()
     assert waiting.status == Booking.Status.CONFIRMED
-    with pytest.raises(BookingError, match="cannot be less"):
+    with pytest.raises(SessionError, match="cannot be less"):
         session_update(session=session, actor=coordinator, capacity=1)
     session.refresh_from_db()
     assert session.capacity == 2

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from audit.models import AuditEntry
 from notifications.models import OutboxMessage
 from notifications.services import outbox_deliver_all
-from tests.factories import AgencyFactory, SessionFactory, UserFactory
-from training.errors import BookingError
+from tests.factories import AgencyFactory, SessionFactory, UserFactory, coordinator
+from training.errors import BookingError, ChargeError, InvoiceError
 from training.models import Booking, Charge, Invoice, Session
 from training.services.bookings import booking_cancel, booking_create
 from training.services.certificates import (
@@ -313,7 +313,7 @@ def test_coordinators_waive_pending_charges_with_a_reason(session, trainer):
         attendance_mark(booking=second, attendance="absent", actor=trainer)
         register_close(session=session, actor=trainer)
     coordinator = UserFactory(roles=["coordinator"])
-    with pytest.raises(BookingError, match="reason"):
+    with pytest.raises(ChargeError, match="reason"):
         charges_waive(charges=Charge.objects.all(), actor=coordinator, reason=" ")
     assert charges_waive(charges=Charge.objects.all(), actor=coordinator, reason="Snow") == 2
     assert set(Charge.objects.values_list("status", flat=True)) == {"waived"}
@@ -434,7 +434,7 @@ def test_credit_note_cancels_an_invoice_without_changing_it(session, trainer):
     assert note.total_pence == -8000
     assert note.number.startswith("LSCB-CN-")
     assert "-£80.00" in pdf_text(note.pdf)
-    with pytest.raises(BookingError):
+    with pytest.raises(InvoiceError):
         invoice_mark_paid(invoice=invoice, actor=coordinator)
 
 
@@ -484,3 +484,134 @@ def test_certificate_needs_attendance_and_evaluation(session, trainer, settings)
     settings.COURSEBOOK_CERTIFICATE_NEEDS_EVALUATION = False
     unevaluated = book(SessionFactory())
     assert certificate_unavailable_reason(unevaluated) is not None  # not attended yet
+
+
+def test_no_shows_and_closing_wait_for_the_start(session, trainer):
+    booking = book(session)
+    with at(START - timedelta(minutes=1)):
+        with pytest.raises(BookingError, match="before the session starts"):
+            attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        with pytest.raises(BookingError, match="before the session starts"):
+            attendance_mark(booking=booking, attendance="turned_away", actor=trainer)
+        attendance_mark(booking=booking, attendance="attended", actor=trainer)
+        with pytest.raises(BookingError, match="once the session has started"):
+            register_close(session=session, actor=trainer)
+    session.refresh_from_db()
+    assert session.status == Session.Status.SCHEDULED
+    assert not Charge.objects.exists()
+    with at(START):
+        attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+    assert Charge.objects.get(booking=booking).kind == Charge.Kind.NO_SHOW
+
+
+# Walk-ins ---------------------------------------------------------------------------------
+
+
+def test_a_walk_in_with_an_account_is_recorded_under_their_own_organisation(session, trainer):
+    own = AgencyFactory(name="St Mary's Hospital", pays_for_places=True)
+    other = AgencyFactory(name="Westminster Council")
+    person = UserFactory(email="asha@example.org", agency=own)
+    with at(START + timedelta(minutes=5)):
+        booking = walk_in_add(
+            session=session,
+            actor=trainer,
+            full_name="Someone Else",
+            email="ASHA@example.org",
+            agency=other,
+        )
+        register_close(session=session, actor=trainer)
+    assert (booking.delegate, booking.agency) == (person, own)
+    assert list(Charge.objects.values_list("agency", flat=True)) == [own.pk]
+    outbox_deliver_all()
+    (told,) = [m for m in mail.outbox if m.subject.startswith("Recorded as attending")]
+    assert told.to == ["asha@example.org"]
+    assert "working for St Mary's Hospital" in told.body
+    person.refresh_from_db()
+    assert (person.full_name, person.agency) != ("Someone Else", other)
+
+
+def test_a_walk_in_whose_organisation_is_unconfirmed_is_refused(session, trainer):
+    UserFactory(email="new@example.org", agency=None)
+    with at(START), pytest.raises(BookingError, match="waiting for a coordinator"):
+        walk_in_add(
+            session=session,
+            actor=trainer,
+            full_name="New Person",
+            email="new@example.org",
+            agency=AgencyFactory(),
+        )
+    assert not Booking.objects.exists()
+
+
+def test_a_new_walk_in_gets_an_audited_account_to_claim_by_email(session, trainer):
+    agency = AgencyFactory(name="Westminster Council")
+    with at(START):
+        booking = walk_in_add(
+            session=session,
+            actor=trainer,
+            full_name=" Wally Walker ",
+            email="Wally@Example.org",
+            agency=agency,
+        )
+    person = booking.delegate
+    assert (person.email, person.full_name, person.agency) == (
+        "wally@example.org",
+        "Wally Walker",
+        agency,
+    )
+    assert not person.has_usable_password()
+    assert person.has_role("delegate")
+    assert person.memberships.get().agency == agency
+    created = AuditEntry.objects.get(action="walk_in_account_created")
+    assert (created.actor, created.object_id) == (trainer, str(person.pk))
+    outbox_deliver_all()
+    (message,) = [m for m in mail.outbox if m.to == ["wally@example.org"]]
+    assert "MASCP Level 3 on 18 June 2026" in message.body
+    assert "Westminster Council" in message.body
+    assert "/account/password-reset/" in message.body
+    assert "Forgotten your password?" in message.body
+
+
+def test_a_waiting_list_place_given_up_for_a_walk_in_is_audited(session, trainer):
+    session.capacity = 1
+    session.save()
+    book(session)
+    waiting = book(session)
+    assert waiting.status == Booking.Status.WAITLISTED
+    with at(START):
+        walk_in_add(
+            session=session,
+            actor=trainer,
+            full_name=waiting.delegate.full_name,
+            email=waiting.delegate.email,
+            agency=None,
+        )
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.cancellation_reason) == ("cancelled", "Came as a walk-in")
+    entry = AuditEntry.objects.get(action="booking_cancelled", object_id=str(waiting.pk))
+    assert entry.actor == trainer
+    assert "walk-in" in entry.summary
+
+
+def test_charges_are_counted_by_what_they_are(session, trainer):
+    owed, waived, withdrawn, invoiced = (book(session) for _ in range(4))
+    with at(START + timedelta(minutes=5)):
+        for booking in (owed, waived, withdrawn, invoiced):
+            attendance_mark(booking=booking, attendance="absent", actor=trainer)
+        register_close(session=session, actor=trainer)
+        attendance_mark(
+            booking=withdrawn, attendance="attended", actor=coordinator(), reason="Was there"
+        )
+    charges_waive(
+        charges=Charge.objects.filter(booking=waived), actor=coordinator(), reason="Snow"
+    )
+    Charge.objects.filter(booking=invoiced).update(status=Charge.Status.INVOICED)
+
+    def bookings(charges):
+        return set(charges.values_list("booking", flat=True))
+
+    assert bookings(Charge.objects.owed()) == {owed.pk, invoiced.pk}
+    assert bookings(Charge.objects.waived_by_coordinator()) == {waived.pk}
+    assert bookings(Charge.objects.withdrawn()) == {withdrawn.pk}
+    assert bookings(Charge.objects.raised()) == {owed.pk, waived.pk, invoiced.pk}

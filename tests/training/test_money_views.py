@@ -160,21 +160,38 @@ def test_charges_filter_by_organisation_status_and_period(coordinator_client):
     assert shown(response) == [waived.pk, june.pk, may.pk, april.pk]
     assert response.context["totals"] == {
         "count": 4,
-        "total_pence": 28000,
+        "raised_pence": 28000,
         "pending_pence": 20000,
         "invoiced_pence": 0,
         "waived_pence": 8000,
+        "withdrawn_pence": 0,
     }
     assert "£280.00" in response.content.decode()
-    assert "Not owed" not in response.content.decode()
+    assert '<strong class="govuk-tag govuk-tag--grey">Not owed</strong>' not in (
+        response.content.decode()
+    )
     Charge.objects.filter(pk=waived.pk).update(waived_as_not_owed=True)
-    assert "Not owed" in coordinator_client.get(url).content.decode()
+    response = coordinator_client.get(url)
+    assert '<strong class="govuk-tag govuk-tag--grey">Not owed</strong>' in (
+        response.content.decode()
+    )
+    # Withdrawn as not owed, it is neither raised nor waived.
+    assert response.context["totals"] == {
+        "count": 3,
+        "raised_pence": 20000,
+        "pending_pence": 20000,
+        "invoiced_pence": 0,
+        "waived_pence": 0,
+        "withdrawn_pence": 8000,
+    }
+    assert shown(coordinator_client.get(url, {"status": "waived"})) == []
+    assert shown(coordinator_client.get(url, {"status": "not_owed"})) == [waived.pk]
 
     response = coordinator_client.get(url, {"organisation": school.pk})
     assert shown(response) == [may.pk, april.pk]
     response = coordinator_client.get(url, {"status": "pending", "organisation": nursery.pk})
     assert shown(response) == [june.pk]
-    assert response.context["totals"]["total_pence"] == 4000
+    assert response.context["totals"]["raised_pence"] == 4000
     period = {
         "raised_from_day": "1",
         "raised_from_month": "5",
@@ -207,7 +224,7 @@ def test_charges_are_paginated(coordinator_client):
     url = reverse("training:manage_charges")
     first = coordinator_client.get(url)
     assert len(first.context["rows"]) == 50
-    assert first.context["totals"]["total_pence"] == 52000  # over every page
+    assert first.context["totals"]["raised_pence"] == 52000  # over every page
     assert len(coordinator_client.get(url, {"page": 2}).context["rows"]) == 2
 
 

@@ -276,7 +276,18 @@ def test_walk_in_form_errors_are_shown(client, session, trainer):
         response = signed_in(client, trainer).post(url("register_walk_in", session), {})
     page = response.content.decode()
     assert "Enter the person&#x27;s full name" in page
-    assert "Select the organisation the person works for" in page
+    assert "Enter the person&#x27;s email address" in page
+
+
+def test_a_walk_in_without_an_account_needs_an_organisation(client, session, trainer):
+    with at(DURING):
+        response = signed_in(client, trainer).post(
+            url("register_walk_in", session),
+            {"full_name": "Wally Walker", "email": "wally@example.org", "agency": ""},
+        )
+    assert "select the organisation the person works for" in response.content.decode()
+    assert not User.objects.filter(email="wally@example.org").exists()
+    assert not Booking.objects.exists()
 
 
 # Closing -----------------------------------------------------------------------------------
@@ -498,3 +509,44 @@ def register_queries(client, people: int) -> int:
 
 def test_the_register_runs_a_fixed_number_of_queries(client):
     assert register_queries(client, 5) == register_queries(client, 40)
+
+
+# Before the start ------------------------------------------------------------------------
+
+EARLY = START - timedelta(minutes=10)  # The register is open; the session has not started.
+
+
+def test_before_the_start_arrivals_are_marked_but_nobody_is_a_no_show(client, session, trainer):
+    arrived, not_yet = booked(session, 2)
+    signed_in(client, trainer)
+    with at(EARLY):
+        response = client.post(
+            url("register", session),
+            {f"mark_{arrived.pk}": "attended", f"mark_{not_yet.pk}": "absent"},
+        )
+    assert response.status_code == 200
+    assert "before the session starts at 09:30" in response.content.decode()
+    assert "absent and turned away can be marked" in response.content.decode()
+    assert {b.pk: b.attendance for b in Booking.objects.all()} == {
+        arrived.pk: "attended",
+        not_yet.pk: "unmarked",
+    }
+
+
+def test_the_register_cannot_be_closed_before_the_start(client, session, trainer):
+    booking = booked(session, line_manager_email="boss@example.org")[0]
+    signed_in(client, trainer)
+    with at(EARLY):
+        client.post(url("register", session), {f"mark_{booking.pk}": "attended"})
+        page = client.get(url("register_close", session)).content.decode()
+        response = client.post(url("register_close", session))
+    assert "can be closed once the session has started, at 09:30" in page
+    assert "can be closed once the session has started" in response.content.decode()
+    session.refresh_from_db()
+    assert session.status == Session.Status.SCHEDULED
+    assert session.register_closed_at is None
+    assert not AuditEntry.objects.filter(action="register_closed").exists()
+    with at(START):
+        client.post(url("register_close", session))
+    session.refresh_from_db()
+    assert session.status == Session.Status.DELIVERED

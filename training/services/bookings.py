@@ -5,31 +5,57 @@ change who holds a place takes that lock first, so places are never oversold wha
 the concurrency (on SQLite, IMMEDIATE transactions serialise writers the same way).
 """
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from audit.services import audit_record
 from notifications.services import outbox_enqueue
 
-from ..errors import BookingError
+from ..errors import BookingError, SessionBusyError
 from ..models import Booking, Session
+from ..rules.cancellation import cancellation_would_be_late
+from ..rules.prices import PriceBasis, late_cancellation_charge_pence
+from ..rules.waiting_list import QUEUE_ORDER, ahead_of
 from .charges import charge_sync
-from .terms import cancellation_would_be_late, late_cancellation_charge_pence, terms_in_force
+from .terms import terms_in_force
 
 BOOKING_ICS = "training.calendar.booking_ics"
+SESSION_LOCK_TIMEOUT_MS = 5000
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
+REASON_MAX_LENGTH = Booking._meta.get_field("cancellation_reason").max_length
 
 
 def session_lock(session_id: int) -> Session:
     """Lock the session row for the rest of the transaction.
 
     Only the session's row: its course is read alongside but not locked, so bookings on
-    other sessions of the same course do not queue behind this one.
+    other sessions of the same course do not queue behind this one. On PostgreSQL a wait
+    for the lock is bounded, as pretix's lock_objects bounds it: past
+    COURSEBOOK_SESSION_LOCK_TIMEOUT_MS the booking is refused with SessionBusyError,
+    a message to try again, instead of a request that hangs. (On SQLite writers queue
+    at BEGIN IMMEDIATE, bounded by the connection's timeout.)
     """
-    return (
-        Session.objects.select_for_update(of=("self",)).select_related("course").get(pk=session_id)
-    )
+    if connection.vendor == "postgresql":
+        timeout_ms = getattr(
+            settings, "COURSEBOOK_SESSION_LOCK_TIMEOUT_MS", SESSION_LOCK_TIMEOUT_MS
+        )
+        with connection.cursor() as cursor:
+            # For this transaction only: is_local=true, as SET LOCAL.
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(timeout_ms)}ms"])
+    try:
+        return (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("course")
+            .get(pk=session_id)
+        )
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise SessionBusyError(
+                "Many people are booking this session right now; try again"
+            ) from error
+        raise
 
 
 def _confirmed_count(session: Session) -> int:
@@ -64,6 +90,28 @@ def queue_booking_message(booking: Booking, *, kind: str, subject: str, ics_meth
     )
 
 
+def booking_mark_cancelled(
+    booking: Booking, *, actor: User | None, reason: str, late: bool = False
+) -> Booking:
+    """The one change of a booking to cancelled; the caller holds the session's lock and
+    records why in the audit trail."""
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.cancelled_by = actor
+    booking.cancellation_reason = reason[:REASON_MAX_LENGTH]
+    booking.cancelled_late = late
+    booking.save(
+        update_fields=[
+            "status",
+            "cancelled_at",
+            "cancelled_by",
+            "cancellation_reason",
+            "cancelled_late",
+        ]
+    )
+    return booking
+
+
 def check_session_bookable(session: Session, *, now=None) -> None:
     now = now or timezone.now()
     if session.status == Session.Status.CANCELLED:
@@ -90,10 +138,12 @@ def booking_create(
 
     One active booking per delegate per session (the database's unique constraint is
     the check); the booking is judged by the terms in force now and charged to the
-    delegate's current organisation. A delegate who books from a page showing the terms
-    passes the version shown (terms_shown_id): if another has come into force since, the
-    booking is refused so that nobody is held to terms they were not shown. Only
-    session.pk is read: the session is loaded under its lock.
+    delegate's current (confirmed) organisation, and freezes what sets its price: the
+    course's length and fee and whether the organisation pays for places. A delegate
+    who books from a page showing the terms passes the version shown (terms_shown_id):
+    if another has come into force since, the booking is refused so that nobody is held
+    to terms they were not shown. Only session.pk is read: the session is loaded under
+    its lock.
     """
     if actor.pk == delegate.pk and not delegate.is_verified:
         raise BookingError("Confirm your email address before you book")
@@ -102,6 +152,7 @@ def booking_create(
     # Everything that needs no lock is done first: the session row stays locked only
     # for the count, the inserts and the commit.
     terms = terms_in_force()
+    agency = delegate.agency
     if terms_shown_id is not None and terms_shown_id != terms.pk:
         raise BookingError(
             "The terms and conditions have changed since the page was opened. "
@@ -121,8 +172,9 @@ def booking_create(
             booking = Booking.objects.create(
                 session=session,
                 delegate=delegate,
-                agency_id=delegate.agency_id,
+                agency=agency,
                 terms=terms,
+                **PriceBasis.now(course=session.course, agency=agency).booking_fields(),
                 status=status,
                 booked_by=actor,
                 line_manager_email=(
@@ -163,7 +215,7 @@ def waitlist_position(booking: Booking) -> int | None:
     if booking.status != Booking.Status.WAITLISTED:
         return None
     ahead = Booking.objects.filter(
-        Q(booked_at__lt=booking.booked_at) | Q(booked_at=booking.booked_at, pk__lt=booking.pk),
+        ahead_of(booked_at=booking.booked_at, pk=booking.pk),
         session_id=booking.session_id,
         status=Booking.Status.WAITLISTED,
     )
@@ -184,7 +236,7 @@ def waitlist_promote(*, session: Session) -> list[Booking]:
     promoted = list(
         Booking.objects.filter(session=session, status=Booking.Status.WAITLISTED)
         .select_related("delegate", "session__course", "session__venue")
-        .order_by("booked_at", "pk")[:free]
+        .order_by(*QUEUE_ORDER)[:free]
     )
     for booking in promoted:
         booking.status = Booking.Status.CONFIRMED
@@ -229,25 +281,13 @@ def booking_cancel(
         if session.starts_at <= timezone.now():
             raise BookingError("The session has started: it can no longer be cancelled")
         was_confirmed = booking.status == Booking.Status.CONFIRMED
-        booking.cancelled_late = cancellation_would_be_late(booking=booking)
-        if late_shown is not None and booking.cancelled_late != late_shown:
+        late = cancellation_would_be_late(booking=booking)
+        if late_shown is not None and late != late_shown:
             raise BookingError(
                 "What cancelling costs has changed since the page was opened. "
                 "Check it again, then confirm."
             )
-        booking.status = Booking.Status.CANCELLED
-        booking.cancelled_at = timezone.now()
-        booking.cancelled_by = actor
-        booking.cancellation_reason = reason[:300]
-        booking.save(
-            update_fields=[
-                "status",
-                "cancelled_at",
-                "cancelled_by",
-                "cancellation_reason",
-                "cancelled_late",
-            ]
-        )
+        booking_mark_cancelled(booking, actor=actor, reason=reason, late=late)
         audit_record(
             actor=actor,
             action="booking_cancelled_late" if booking.cancelled_late else "booking_cancelled",
@@ -298,18 +338,15 @@ def booking_substitute(*, booking: Booking, substitute: User, actor: User) -> Bo
             session=session, delegate=substitute, status__in=Booking.ACTIVE
         ).exists():
             raise BookingError(f"{substitute.full_name} already has a place on this session")
-        booking.status = Booking.Status.CANCELLED
-        booking.cancelled_at = timezone.now()
-        booking.cancelled_by = actor
-        booking.cancellation_reason = f"Place handed to {substitute.full_name}"
-        booking.save(
-            update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason"]
+        booking_mark_cancelled(
+            booking, actor=actor, reason=f"Place handed to {substitute.full_name}"
         )
         replacement = Booking.objects.create(
             session=session,
             delegate=substitute,
             agency_id=booking.agency_id,
             terms=booking.terms,
+            **PriceBasis.of(booking).booking_fields(),  # The place keeps its price.
             status=Booking.Status.CONFIRMED,
             booked_by=actor,
             substitute_for=booking,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 
-from ..errors import BookingError
+from ..errors import CertificateError
 from ..models import Booking, Certificate
 
 # No 0/O or 1/I/L: the code is read off paper and typed in.
@@ -57,7 +57,7 @@ def certificate_issue(*, booking: Booking) -> Certificate:
     """The booking's certificate, created with a verification code on first request."""
     reason = certificate_unavailable_reason(booking)
     if reason:
-        raise BookingError(reason)
+        raise CertificateError(reason)
     existing = Certificate.objects.filter(booking=booking).first()
     if existing:
         return existing
@@ -76,4 +76,4 @@ def certificate_issue(*, booking: Booking) -> Certificate:
             existing = Certificate.objects.filter(booking=booking).first()
             if existing:  # Issued by a concurrent request for the same booking.
                 return existing
-    raise BookingError("Could not create a certificate; please try again")
+    raise CertificateError("Could not create a certificate; please try again")

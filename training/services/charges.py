@@ -1,9 +1,7 @@
-"""Charges under the partnership's terms, judged by the terms version the booking was made under.
+"""Charges under the partnership's terms: raised, changed, withdrawn and waived.
 
-- A late cancellation costs the late-cancellation charge.
-- Absent (no-show) or turned away (arrived too late) costs the non-attendance charge.
-- Paying organisations pay the course fee instead when their delegate attends, cancels
-  late or does not attend; no penalty on top. A timely cancellation costs nothing.
+What a booking's state calls for is training.rules.prices.charge_due, judged by the
+terms version and the price basis the booking was made under.
 """
 
 from collections.abc import Iterable
@@ -15,47 +13,10 @@ from accounts.models import User
 from audit.services import audit_record
 from notifications.services import outbox_enqueue
 
-from ..errors import BookingError
-from ..models import Booking, Charge, Session
-from ..templatetags.money import pounds
-
-NON_ATTENDANCE = {
-    Booking.Attendance.ABSENT: Charge.Kind.NO_SHOW,
-    Booking.Attendance.TURNED_AWAY: Charge.Kind.TURNED_AWAY,
-}
-ATTENDED = {Booking.Attendance.ATTENDED, Booking.Attendance.PARTIAL}
-
-
-def charge_due(booking: Booking) -> tuple[str, int] | None:
-    """The charge a booking's state calls for, as (kind, pence), or None.
-
-    A version of the terms may set an amount to nothing: then nothing is owed. Nor is
-    anything owed for a session the partnership cancelled: no place was wasted."""
-    if booking.session.status == Session.Status.CANCELLED:
-        return None
-    due = _due_under_terms(booking)
-    return due if due is not None and due[1] > 0 else None
-
-
-def _due_under_terms(booking: Booking) -> tuple[str, int] | None:
-    course = booking.session.course
-    terms = booking.terms
-    pays = booking.agency.pays_for_places
-    if booking.status == Booking.Status.CANCELLED:
-        if not booking.cancelled_late:
-            return None
-        if pays:
-            return Charge.Kind.COURSE_FEE, terms.fee_pence(course)
-        return Charge.Kind.LATE_CANCELLATION, terms.late_cancellation_pence(course)
-    if booking.status != Booking.Status.CONFIRMED:
-        return None
-    if booking.attendance in NON_ATTENDANCE:
-        if pays:
-            return Charge.Kind.COURSE_FEE, terms.fee_pence(course)
-        return NON_ATTENDANCE[booking.attendance], terms.non_attendance_pence(course)
-    if booking.attendance in ATTENDED and pays:
-        return Charge.Kind.COURSE_FEE, terms.fee_pence(course)
-    return None
+from ..errors import ChargeError
+from ..models import Booking, Charge
+from ..rules.money import pounds
+from ..rules.prices import NON_ATTENDANCE, charge_due
 
 
 def _for_non_attendance(charge: Charge, booking: Booking) -> bool:
@@ -163,11 +124,7 @@ def charge_sync(*, booking: Booking, actor: User | None, reason: str = "") -> Ch
 def charge_needs_credit_note(booking: Booking) -> Charge | None:
     """The booking's invoiced charge, if the booking's state no longer calls for it as
     invoiced: only a credit note can correct it."""
-    charge = (
-        Charge.objects.filter(booking=booking, status=Charge.Status.INVOICED)
-        .select_related("invoice")
-        .first()
-    )
+    charge = Charge.objects.invoiced().filter(booking=booking).select_related("invoice").first()
     if charge is None or charge_due(booking) == (charge.kind, charge.amount_pence):
         return None
     return charge
@@ -195,7 +152,7 @@ def charges_waive(*, charges: Iterable[Charge], actor: User, reason: str) -> int
     """Coordinators waive pending charges, giving a reason. Returns how many."""
     reason = reason.strip()
     if not reason:
-        raise BookingError("Give a reason for waiving the charge")
+        raise ChargeError("Give a reason for waiving the charge")
     ids = [charge.pk for charge in charges]
     with transaction.atomic():
         locked = list(
@@ -203,7 +160,7 @@ def charges_waive(*, charges: Iterable[Charge], actor: User, reason: str) -> int
         )
         not_pending = [c for c in locked if c.status != Charge.Status.PENDING]
         if not_pending:
-            raise BookingError(
+            raise ChargeError(
                 "Only pending charges can be waived; an invoiced charge needs a credit note"
             )
         for charge in locked:
@@ -216,11 +173,7 @@ def charges_waive_for_cancelled_session(*, session, actor: User) -> int:
     wasted no place: their pending charges are waived as not owed. An invoiced one stays
     on its invoice (a credit note corrects it). Call with the session locked; returns how
     many."""
-    pending = list(
-        Charge.objects.select_for_update().filter(
-            booking__session=session, status=Charge.Status.PENDING
-        )
-    )
+    pending = list(Charge.objects.pending().select_for_update().filter(booking__session=session))
     for charge in pending:
         _waive(charge, actor=actor, reason="The session was cancelled", not_owed=True)
     return len(pending)

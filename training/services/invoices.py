@@ -5,7 +5,7 @@ sequence row locked for the whole transaction that uses the number, so concurren
 runs queue behind each other and a number is spent only when its invoice is saved.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -16,9 +16,10 @@ from audit.services import audit_record
 from notifications.services import outbox_enqueue
 
 from ..documents import render_pdf
-from ..errors import BookingError
+from ..errors import InvoiceError
 from ..models import Charge, DocumentSequence, Invoice, InvoiceLine
-from ..templatetags.money import pounds
+from ..rules.days import end_of_day
+from ..rules.money import pounds
 from ..working_days import first_working_day_of_month
 from .charges import charge_sync
 
@@ -43,7 +44,7 @@ def _take_number(kind: str) -> str:
 
 def charges_cutoff(day: date) -> datetime:
     """Charges raised before this moment belong to a run "up to" the given day."""
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return end_of_day(day)
 
 
 def _issue(
@@ -124,12 +125,9 @@ def invoice_issue_for_agency(
         )
         DocumentSequence.objects.select_for_update().get(name=name)
         charges = list(
-            Charge.objects.select_for_update(of=("self",))
-            .filter(
-                agency=agency,
-                status=Charge.Status.PENDING,
-                raised_at__lt=charges_cutoff(period_end),
-            )
+            Charge.objects.pending()
+            .select_for_update(of=("self",))
+            .filter(agency=agency, raised_at__lt=charges_cutoff(period_end))
             .select_related("booking__delegate", "booking__session__course")
             .order_by("raised_at", "pk")
         )
@@ -153,9 +151,8 @@ def invoice_issue_for_agency(
 def invoices_run(*, period_end: date, actor: User | None = None) -> list[Invoice]:
     """One invoice per organisation with pending charges raised up to period_end."""
     agency_ids = (
-        Charge.objects.filter(
-            status=Charge.Status.PENDING, raised_at__lt=charges_cutoff(period_end)
-        )
+        Charge.objects.pending()
+        .filter(raised_at__lt=charges_cutoff(period_end))
         .values_list("agency_id", flat=True)
         .distinct()
     )
@@ -185,11 +182,11 @@ def credit_note_issue(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
     who means to write a charge off waives it afterwards, with a reason."""
     reason = reason.strip()
     if not reason:
-        raise BookingError("Give a reason for the credit note")
+        raise InvoiceError("Give a reason for the credit note")
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.ISSUED:
-            raise BookingError("Only an unpaid issued invoice can be credited")
+            raise InvoiceError("Only an unpaid issued invoice can be credited")
         charges = list(
             Charge.objects.select_for_update(of=("self",))
             .filter(invoice=invoice)
@@ -233,7 +230,7 @@ def invoice_mark_paid(*, invoice: Invoice, actor: User) -> Invoice:
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.ISSUED:
-            raise BookingError("Only an issued invoice can be marked as paid")
+            raise InvoiceError("Only an issued invoice can be marked as paid")
         invoice.status = Invoice.Status.PAID
         invoice.save(update_fields=["status"])
         audit_record(actor=actor, action="invoice_paid", obj=invoice, summary=invoice.number)

@@ -1,29 +1,25 @@
 """The register: trainers mark attendance from 30 minutes before the start, then close it.
 
-Closing marks the session delivered and raises the non-attendance charges. After that
-only a coordinator may correct a mark, giving a reason; every mark is in the audit trail.
+People who arrive early are marked attended before the start; absent and turned away
+wait for the start, and so does closing, which marks the session delivered, raises the
+non-attendance charges and tells line managers. After that only a coordinator may
+correct a mark, giving a reason; every mark is in the audit trail.
 """
 
-from datetime import timedelta
-
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Agency, AgencyMembership, Role, User
+from accounts.models import Agency, Role, User
+from accounts.services.people import walk_in_account_create
 from audit.services import audit_record
 
 from ..errors import BookingError
 from ..models import Booking, Session
-from .bookings import session_lock
+from ..rules.prices import PriceBasis
+from ..rules.registers import NO_SHOW_MARKS, register_opens_at, session_has_started
+from .bookings import booking_mark_cancelled, queue_booking_message, session_lock
 from .charges import charge_sync
 from .terms import terms_in_force
-
-REGISTER_OPENS_BEFORE = timedelta(minutes=30)
-
-
-def register_opens_at(session: Session):
-    return session.starts_at - REGISTER_OPENS_BEFORE
 
 
 def _check_open(session: Session, *, actor: User, reason: str) -> bool:
@@ -79,6 +75,13 @@ def attendance_mark(
         if booking.status != Booking.Status.CONFIRMED:
             raise BookingError("Only people with a place are on the register")
         correcting = _check_open(session, actor=actor, reason=reason)
+        if attendance in NO_SHOW_MARKS and not session_has_started(session, now=timezone.now()):
+            starts = timezone.localtime(session.starts_at)
+            raise BookingError(
+                f"Nobody can be marked absent or turned away before the session starts "
+                f"at {starts:%H:%M}: mark the people who have arrived, and the rest after "
+                "the start"
+            )
         if correcting and attendance == Booking.Attendance.UNMARKED:
             raise BookingError("A closed register needs a mark for everyone")
         _mark(booking, attendance, actor=actor, correcting=correcting, reason=reason)
@@ -107,11 +110,18 @@ def attendance_mark_all_attended(*, session: Session, actor: User) -> int:
 
 
 def walk_in_add(
-    *, session: Session, actor: User, full_name: str, email: str, agency: Agency
+    *, session: Session, actor: User, full_name: str, email: str, agency: Agency | None
 ) -> Booking:
     """Record someone who came without a booking: a booking flagged as walk-in, attended.
 
-    A walk-in without an account gets one they can claim later through password reset.
+    Someone who already has an account is recorded under their own confirmed
+    organisation, which is the one charged, whatever organisation the trainer chose; a
+    person whose organisation is still waiting for a coordinator cannot be added yet.
+    Someone without an account gets one under the organisation the trainer chose
+    (accounts' walk_in_account_create, audited), and an email saying how to claim it;
+    someone with an account is emailed that they were recorded, so that a wrong entry
+    comes to light. A waiting-list place they held is cancelled, and the audit trail
+    says so.
     """
     email = email.strip().lower()
     with transaction.atomic():
@@ -119,13 +129,28 @@ def walk_in_add(
         _check_open(session, actor=actor, reason="walk-in")
         if session.register_closed_at is not None:
             raise BookingError("The register is closed")
-        delegate = User.objects.filter(email__iexact=email).first()
-        if delegate is None:
-            delegate = User.objects.create_user(
-                email=email, password=None, full_name=full_name.strip(), agency=agency
+        delegate = User.objects.select_related("agency").filter(email__iexact=email).first()
+        created = delegate is None
+        if created:
+            if agency is None:
+                raise BookingError(
+                    "There is no Coursebook account with this email address: select the "
+                    "organisation the person works for"
+                )
+            delegate = walk_in_account_create(
+                email=email,
+                full_name=full_name,
+                agency=agency,
+                actor=actor,
+                occasion=f"{session.course.title} on "
+                f"{timezone.localtime(session.starts_at):%-d %B %Y}",
             )
-            delegate.groups.add(Group.objects.get_or_create(name=Role.DELEGATE)[0])
-            AgencyMembership.objects.create(user=delegate, agency=agency)
+        elif delegate.agency is None:
+            raise BookingError(
+                f"{delegate.full_name}'s organisation is waiting for a coordinator to confirm "
+                "it: ask a coordinator to add them to the register once it is confirmed"
+            )
+        agency = delegate.agency
         existing = Booking.objects.filter(
             session=session, delegate=delegate, status__in=Booking.ACTIVE
         ).first()
@@ -133,12 +158,13 @@ def walk_in_add(
             if existing.status == Booking.Status.CONFIRMED:
                 raise BookingError(f"{delegate.full_name} is already on the register")
             # On the waiting list but came anyway: they are a walk-in in the room.
-            existing.status = Booking.Status.CANCELLED
-            existing.cancelled_at = timezone.now()
-            existing.cancelled_by = actor
-            existing.cancellation_reason = "Came as a walk-in"
-            existing.save(
-                update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason"]
+            booking_mark_cancelled(existing, actor=actor, reason="Came as a walk-in")
+            audit_record(
+                actor=actor,
+                action="booking_cancelled",
+                obj=existing,
+                summary=f"{delegate} left the waiting list of {session}: came as a walk-in",
+                data={"late": False, "charge_pence": 0, "walk_in": True},
             )
         now = timezone.now()
         booking = Booking.objects.create(
@@ -146,6 +172,7 @@ def walk_in_add(
             delegate=delegate,
             agency=agency,
             terms=terms_in_force(),
+            **PriceBasis.now(course=session.course, agency=agency).booking_fields(),
             status=Booking.Status.CONFIRMED,
             booked_by=actor,
             is_walk_in=True,
@@ -159,20 +186,32 @@ def walk_in_add(
             obj=booking,
             summary=f"{delegate} ({agency}) attended without a booking",
         )
+        if not created:  # A new account's email says this, and how to claim it.
+            queue_booking_message(
+                booking,
+                kind="walk_in_recorded",
+                subject=f"Recorded as attending: {session.course.title}",
+            )
     return booking
 
 
 def register_close(*, session: Session, actor: User) -> Session:
     """Close the register: the session is delivered and the charges are raised.
 
-    Everyone on the register must be marked. Closing twice is refused, so nothing is
-    charged twice.
+    Only once the session has started, and everyone on the register must be marked.
+    Closing twice is refused, so nothing is charged twice.
     """
     with transaction.atomic():
         session = session_lock(session.pk)
         if session.register_closed_at is not None:
             raise BookingError("The register is already closed")
         _check_open(session, actor=actor, reason="")
+        if not session_has_started(session, now=timezone.now()):
+            starts = timezone.localtime(session.starts_at)
+            raise BookingError(
+                f"The register can be closed once the session has started, at "
+                f"{starts:%H:%M on %-d %B %Y}"
+            )
         bookings = list(
             Booking.objects.select_for_update(of=("self",))
             .filter(session=session, status=Booking.Status.CONFIRMED)

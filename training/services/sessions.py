@@ -1,52 +1,72 @@
 """Coordinators' changes to the programme: sessions created, changed, duplicated, cancelled."""
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Agency, User
 from audit.services import audit_record
 from notifications.models import OutboxMessage
 from notifications.services import outbox_enqueue
 
-from ..errors import BookingError
-from ..models import Booking, Session
-from .bookings import BOOKING_ICS, queue_booking_message, session_lock, waitlist_promote
-from .charges import charges_waive_for_cancelled_session
-
-SESSION_FIELDS = (
-    "course",
-    "starts_at",
-    "ends_at",
-    "venue",
-    "online_url",
-    "capacity",
-    "delivering_agency",
-    "booking_opens_at",
-    "booking_closes_at",
+from ..errors import SessionError
+from ..models import Booking, Course, Session, Venue
+from .bookings import (
+    BOOKING_ICS,
+    booking_mark_cancelled,
+    queue_booking_message,
+    session_lock,
+    waitlist_promote,
 )
+from .changes import UNCHANGED, _Unchanged, apply_changes
+from .charges import charges_waive_for_cancelled_session
 
 
 def _check(fields: dict) -> None:
     if fields["ends_at"] <= fields["starts_at"]:
-        raise BookingError("The session must end after it starts")
+        raise SessionError("The session must end after it starts")
     if not fields.get("venue") and not fields.get("online_url"):
-        raise BookingError("Give a venue or an online joining link")
+        raise SessionError("Give a venue or an online joining link")
     opens, closes = fields.get("booking_opens_at"), fields.get("booking_closes_at")
     if opens and closes and closes <= opens:
-        raise BookingError("Booking must close after it opens")
+        raise SessionError("Booking must close after it opens")
 
 
 @transaction.atomic
-def session_create(*, actor: User, trainers=(), **fields) -> Session:
+def session_create(
+    *,
+    actor: User,
+    course: Course,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    delivering_agency: Agency,
+    venue: Venue | None = None,
+    online_url: str = "",
+    booking_opens_at: datetime | None = None,
+    booking_closes_at: datetime | None = None,
+    trainers: Iterable[User] = (),
+) -> Session:
     """A new session in the programme: it must start in the future, to be booked."""
-    if fields["starts_at"] <= timezone.now():
-        raise BookingError("A new session must start in the future")
+    fields = {
+        "course": course,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "venue": venue,
+        "online_url": online_url,
+        "capacity": capacity,
+        "delivering_agency": delivering_agency,
+        "booking_opens_at": booking_opens_at,
+        "booking_closes_at": booking_closes_at,
+    }
+    if starts_at <= timezone.now():
+        raise SessionError("A new session must start in the future")
     _check(fields)
-    session = Session.objects.create(**{k: v for k, v in fields.items() if k in SESSION_FIELDS})
+    session = Session.objects.create(**fields)
     session.trainers.set(trainers)
     audit_record(actor=actor, action="session_created", obj=session, summary=str(session))
     return session
@@ -56,19 +76,47 @@ def session_create(*, actor: User, trainers=(), **fields) -> Session:
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "venue", "online_url")
 
 
-def session_update(*, session: Session, actor: User, trainers=None, **fields) -> Session:
+def session_update(
+    *,
+    session: Session,
+    actor: User,
+    course: Course | _Unchanged = UNCHANGED,
+    starts_at: datetime | _Unchanged = UNCHANGED,
+    ends_at: datetime | _Unchanged = UNCHANGED,
+    capacity: int | _Unchanged = UNCHANGED,
+    delivering_agency: Agency | _Unchanged = UNCHANGED,
+    venue: Venue | None | _Unchanged = UNCHANGED,
+    online_url: str | _Unchanged = UNCHANGED,
+    booking_opens_at: datetime | None | _Unchanged = UNCHANGED,
+    booking_closes_at: datetime | None | _Unchanged = UNCHANGED,
+    trainers: Iterable[User] | _Unchanged = UNCHANGED,
+) -> Session:
     """Change a session. Raising the capacity offers the new places to the waiting list;
     lowering it below the places already booked is refused, and so is changing the course
     once anyone holds a place. A new time or place is sent to everyone booked or waiting,
     with an updated calendar invite for those with a place."""
+    given = {
+        "course": course,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "venue": venue,
+        "online_url": online_url,
+        "capacity": capacity,
+        "delivering_agency": delivering_agency,
+        "booking_opens_at": booking_opens_at,
+        "booking_closes_at": booking_closes_at,
+    }
     with transaction.atomic():
         session = session_lock(session.pk)
         if session.status != Session.Status.SCHEDULED:
-            raise BookingError("Only a scheduled session can be changed")
-        merged = {name: fields.get(name, getattr(session, name)) for name in SESSION_FIELDS}
+            raise SessionError("Only a scheduled session can be changed")
+        merged = {
+            name: getattr(session, name) if value is UNCHANGED else value
+            for name, value in given.items()
+        }
         _check(merged)
         if merged["starts_at"] != session.starts_at and merged["starts_at"] <= timezone.now():
-            raise BookingError("A session cannot be moved to a time that has passed")
+            raise SessionError("A session cannot be moved to a time that has passed")
         active = list(
             Booking.objects.filter(session=session, status__in=Booking.ACTIVE).select_related(
                 "delegate"
@@ -76,24 +124,20 @@ def session_update(*, session: Session, actor: User, trainers=None, **fields) ->
         )
         booked = sum(booking.status == Booking.Status.CONFIRMED for booking in active)
         if merged["capacity"] < booked:
-            raise BookingError(
+            raise SessionError(
                 f"{booked} places are already booked: the capacity cannot be less than that"
             )
         if active and merged["course"] != session.course:
-            raise BookingError(
+            raise SessionError(
                 "People are booked on this session, so its course cannot change: cancel it "
                 "and create a session of the other course"
             )
-        changed = {
-            name: str(value) for name, value in merged.items() if getattr(session, name) != value
-        }
+        changed = {name: str(new) for name, (_, new) in apply_changes(session, merged).items()}
         rescheduled = any(name in changed for name in SCHEDULE_FIELDS)
-        for name, value in merged.items():
-            setattr(session, name, value)
         if rescheduled:
             session.schedule_sequence += 1
         session.save()
-        if trainers is not None:
+        if trainers is not UNCHANGED:
             before = set(session.trainers.values_list("pk", flat=True))
             session.trainers.set(trainers)
             after = {getattr(trainer, "pk", trainer) for trainer in trainers}
@@ -154,10 +198,9 @@ def session_cancel(*, session: Session, actor: User, reason: str) -> Session:
     with transaction.atomic():
         session = session_lock(session.pk)
         if session.status != Session.Status.SCHEDULED:
-            raise BookingError("Only a scheduled session can be cancelled")
+            raise SessionError("Only a scheduled session can be cancelled")
         session.status = Session.Status.CANCELLED
         session.save(update_fields=["status"])
-        now = timezone.now()
         bookings = list(
             Booking.objects.filter(session=session, status__in=Booking.ACTIVE).select_related(
                 "delegate"
@@ -165,20 +208,7 @@ def session_cancel(*, session: Session, actor: User, reason: str) -> Session:
         )
         for booking in bookings:
             was_confirmed = booking.status == Booking.Status.CONFIRMED
-            booking.status = Booking.Status.CANCELLED
-            booking.cancelled_at = now
-            booking.cancelled_by = actor
-            booking.cancellation_reason = "The session was cancelled"
-            booking.cancelled_late = False
-            booking.save(
-                update_fields=[
-                    "status",
-                    "cancelled_at",
-                    "cancelled_by",
-                    "cancellation_reason",
-                    "cancelled_late",
-                ]
-            )
+            booking_mark_cancelled(booking, actor=actor, reason="The session was cancelled")
             audit_record(
                 actor=actor,
                 action="booking_cancelled",

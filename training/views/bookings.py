@@ -5,24 +5,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import floatformat
 
 from accounts.models import Role
+from accounts.selectors import pending_organisation_change
 
 from ..calendar import booking_ics
-from ..errors import BookingError
+from ..errors import TrainingError
 from ..forms import BookingForm, CancelForm, SubstituteForm
 from ..models import Booking, Session
-from ..selectors import (
-    booking_can_change,
-    booking_terms,
-    bookings_for_display,
-    cancellation_preview,
-    delegate_active_booking,
-    late_cancellation_charge_gbp,
-    my_training,
-    session_with_counts,
-)
+from ..rules.money import pounds
+from ..rules.prices import late_cancellation_charge_pence
+from ..selectors.bookings import booking_can_change, bookings_for_display, delegate_active_booking
+from ..selectors.catalogue import session_with_counts
+from ..selectors.costs import booking_terms, booking_terms_of, cancellation_preview
+from ..selectors.my_training import my_training
 from ..services.bookings import (
     booking_cancel,
     booking_create,
@@ -56,6 +52,8 @@ def book(request, pk):
         # The hot path of a booking rush: no queries before the service, which loads the
         # session under its lock (and finds it missing, for a 404).
         shown = request.POST.get("terms_version", "")
+        # Anything but plain digits (such as "²", which isdigit() accepts) is no version.
+        shown_id = int(shown) if shown.isascii() and shown.isdigit() else 0
         try:
             booking = booking_create(
                 session=Session(pk=pk),
@@ -63,11 +61,11 @@ def book(request, pk):
                 actor=user,
                 line_manager_email=form.cleaned_data["line_manager_email"],
                 access_needs=form.cleaned_data["access_needs"],
-                terms_shown_id=int(shown) if shown.isdigit() else 0,
+                terms_shown_id=shown_id,
             )
         except Session.DoesNotExist as error:
             raise Http404 from error
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             return redirect(f"{booking.get_absolute_url()}?{JUST_BOOKED}=1")
@@ -81,7 +79,7 @@ def book(request, pk):
         return redirect(existing)
     try:
         check_session_bookable(session)
-    except BookingError as error:
+    except TrainingError as error:
         not_bookable = str(error)
     else:
         not_bookable = ""
@@ -89,7 +87,13 @@ def book(request, pk):
     return render(
         request,
         "training/book.html",
-        {"session": session, "form": form, "terms": terms, "not_bookable": not_bookable},
+        {
+            "session": session,
+            "form": form,
+            "terms": terms,
+            "not_bookable": not_bookable,
+            "pending_change": pending_organisation_change(user),
+        },
     )
 
 
@@ -110,9 +114,7 @@ def booking_detail(request, pk):
             "session": booking.session,
             "is_own": booking.delegate_id == request.user.pk,
             "can_change": booking_can_change(booking),
-            "terms": booking_terms(
-                session=booking.session, agency=booking.agency, terms=booking.terms
-            ),
+            "terms": booking_terms_of(booking),
             "just_booked": just_booked,
         },
     )
@@ -136,7 +138,7 @@ def booking_cancel_view(request, pk):
                 reason=form.cleaned_data["reason"],
                 late_shown=request.POST.get("late_shown") == "1",
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _cancelled_message(cancelled, is_own=is_own))
@@ -158,8 +160,8 @@ def _cancelled_message(booking: Booking, *, is_own: bool) -> str:
     whose = "Your" if is_own else f"{booking.delegate.full_name}'s"
     message = f"{whose} booking on {booking.session.course.title} is cancelled."
     if booking.cancelled_late:
-        charge = floatformat(late_cancellation_charge_gbp(booking), -2)
-        message += f" It was a late cancellation: {booking.agency} will be charged £{charge}."
+        charge = pounds(late_cancellation_charge_pence(booking=booking), short=True)
+        message += f" It was a late cancellation: {booking.agency} will be charged {charge}."
     return message
 
 
@@ -178,7 +180,7 @@ def booking_substitute_view(request, pk):
             replacement = booking_substitute(
                 booking=booking, substitute=form.colleague, actor=request.user
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error("email", str(error))
         else:
             whose = "Your" if is_own else f"{booking.delegate.full_name}'s"

@@ -1,12 +1,12 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from ..errors import BookingError
+from ..errors import TrainingError
 from ..forms import CatalogueFilterForm
 from ..models import Course, Session
-from ..selectors import (
+from ..selectors.bookings import delegate_active_booking
+from ..selectors.catalogue import (
     catalogue_listings,
-    delegate_active_booking,
     session_with_counts,
     upcoming_sessions,
     with_place_counts,
@@ -17,7 +17,7 @@ from ..services.bookings import check_session_bookable
 def catalogue(request):
     form = CatalogueFilterForm(request.GET or None)
     filters = form.filters()
-    programmes = catalogue_listings(filtered=bool(filters), **filters)
+    programmes = catalogue_listings(**filters)
     return render(
         request,
         "training/catalogue.html",
@@ -43,7 +43,7 @@ def session_detail(request, pk):
         raise Http404 from error
     try:
         check_session_bookable(session)
-    except BookingError as error:
+    except TrainingError as error:
         not_bookable = str(error)
     else:
         not_bookable = ""

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..documents import render_pdf
-from ..errors import BookingError
+from ..errors import TrainingError
 from ..models import Booking, Certificate
 from ..services.certificates import (
     CODE_ALPHABET,
@@ -45,7 +45,7 @@ def certificate_download(request, pk):
     if reason is None:
         try:
             certificate = certificate_issue(booking=booking)
-        except BookingError as error:
+        except TrainingError as error:
             reason = str(error)
     if reason:
         return render(

@@ -11,27 +11,26 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.permissions import role_required
 
-from ..errors import BookingError
+from ..errors import TrainingError
 from ..forms_manage import (
     BookPeopleForm,
+    CourseForm,
     ReasonForm,
     SessionDuplicateForm,
     SessionFilterForm,
     SessionForm,
     TermsForm,
 )
-from ..models import Booking, Session, Terms
-from ..selectors import with_place_counts, with_recent_no_shows
+from ..models import Booking, Course, Session, Terms
+from ..rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
+from ..rules.money import pounds
+from ..rules.prices import PriceBasis, late_cancellation_charge_pence
+from ..selectors.catalogue import with_place_counts
+from ..selectors.no_shows import with_recent_no_shows
 from ..services.bookings import booking_cancel, booking_create
+from ..services.courses import course_create, course_update
 from ..services.sessions import session_cancel, session_create, session_duplicate, session_update
-from ..services.terms import (
-    cancellation_would_be_late,
-    free_cancellation_deadline,
-    late_cancellation_charge_pence,
-    terms_create,
-    terms_in_force,
-)
-from ..templatetags.money import pounds
+from ..services.terms import terms_create, terms_in_force
 
 coordinators_only = role_required(Role.COORDINATOR)
 SESSIONS_PER_PAGE = 25
@@ -79,7 +78,7 @@ def session_create_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             session = session_create(actor=request.user, **form.session_fields())
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"The session has been added: {session}.")
@@ -99,7 +98,7 @@ def session_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             session_update(session=session, actor=request.user, **form.session_fields())
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "The session has been changed.")
@@ -116,7 +115,7 @@ def session_duplicate_view(request, pk):
             copy = session_duplicate(
                 session=session, actor=request.user, starts_at=form.starts_at()
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"The session has been copied: {copy}.")
@@ -141,7 +140,7 @@ def session_cancel_view(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             session_cancel(session=session, actor=request.user, reason=form.cleaned_data["reason"])
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -223,7 +222,7 @@ def booking_cancel_view(request, pk):
                 reason=form.cleaned_data["reason"],
                 late_shown=request.POST.get("late_shown") == "1",
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             place = "place" if booking.status == Booking.Status.CONFIRMED else "waiting-list place"
@@ -242,7 +241,7 @@ def booking_cancel_view(request, pk):
             "session": session,
             "late": late,
             "charge": pounds(late_cancellation_charge_pence(booking=booking)) if late else None,
-            "charge_is_fee": booking.agency.pays_for_places,
+            "charge_is_fee": PriceBasis.of(booking).agency_pays,
             "free_until": free_cancellation_deadline(session=session, terms=booking.terms),
         },
     )
@@ -265,7 +264,7 @@ def session_book(request, pk):
         for person in form.cleaned_data["emails"]:
             try:
                 booking = booking_create(session=session, delegate=person, actor=request.user)
-            except BookingError as error:
+            except TrainingError as error:
                 outcomes.append(BookingOutcome(person, "refused", str(error)))
             else:
                 if booking.status == Booking.Status.CONFIRMED:
@@ -300,7 +299,7 @@ def terms(request):
             created = terms_create(
                 actor=request.user, effective_from=form.effective_from(), **form.terms_fields()
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -327,3 +326,41 @@ def terms(request):
         for version in Terms.objects.order_by("-effective_from")
     ]
     return render(request, "training/manage/terms.html", {"form": form, "versions": versions})
+
+
+# Courses --------------------------------------------------------------------------------
+
+
+@coordinators_only
+def courses(request):
+    listed = Course.objects.order_by("-is_active", "programme", "title")
+    return render(request, "training/manage/courses.html", {"courses": listed})
+
+
+@coordinators_only
+def course_create_view(request):
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = course_create(actor=request.user, **form.course_fields())
+        except TrainingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{course} has been added to the catalogue.")
+            return redirect("training:manage_courses")
+    return render(request, "training/manage/course_form.html", {"form": form, "course": None})
+
+
+@coordinators_only
+def course_edit(request, code):
+    course = get_object_or_404(Course.objects.prefetch_related("outcomes"), code=code)
+    form = CourseForm(request.POST or None, course=course, initial=CourseForm.initial_for(course))
+    if request.method == "POST" and form.is_valid():
+        try:
+            course_update(course=course, actor=request.user, **form.course_fields())
+        except TrainingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{course} has been changed.")
+            return redirect("training:manage_courses")
+    return render(request, "training/manage/course_form.html", {"form": form, "course": course})

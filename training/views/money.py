@@ -1,6 +1,5 @@
 """Coordinators' pages for money: charges (waiving), invoices, the invoice run, exports."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.permissions import role_required
 
-from ..errors import BookingError
+from ..errors import TrainingError
 from ..forms_manage import ReasonForm
 from ..forms_money import (
     ChargeFilterForm,
@@ -24,18 +23,17 @@ from ..forms_money import (
     yesterday,
 )
 from ..models import Charge, Invoice, InvoiceLine
-from ..selectors import (
-    REPEAT_NO_SHOWS_WINDOW,
+from ..rules.money import pounds
+from ..selectors.charges import (
     charge_totals,
     charges_filtered,
-    day_start,
     invoice_run_preview,
-    repeat_no_shows,
+    invoices_filtered,
 )
+from ..selectors.no_shows import REPEAT_NO_SHOWS_WINDOW, repeat_no_shows
 from ..services.charges import charges_waive
 from ..services.invoices import credit_note_issue, invoice_mark_paid, invoices_run
 from ..spreadsheets import csv_response, spreadsheet_text
-from ..templatetags.money import pounds
 
 coordinators_only = role_required(Role.COORDINATOR)
 CHARGES_PER_PAGE = 50
@@ -57,7 +55,7 @@ def charges(request):
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error("charges", str(error))
         else:
             messages.success(
@@ -104,21 +102,7 @@ def charges(request):
 
 
 def _filtered_invoices(filters: InvoiceFilterForm) -> QuerySet[Invoice]:
-    # The stored PDF is only read to serve it.
-    invoices = Invoice.objects.defer("pdf")
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["organisation"]:
-            invoices = invoices.filter(agency=data["organisation"])
-        if data["status"]:
-            invoices = invoices.filter(status=data["status"])
-        if data["issued_from"]:
-            invoices = invoices.filter(issued_at__gte=day_start(data["issued_from"]))
-        if data["issued_to"]:
-            invoices = invoices.filter(
-                issued_at__lt=day_start(data["issued_to"] + timedelta(days=1))
-            )
-    return invoices
+    return invoices_filtered(**(filters.cleaned_data if filters.is_valid() else {}))
 
 
 @coordinators_only
@@ -172,7 +156,7 @@ def invoice_paid(request, pk):
     invoice = _invoice_or_404(pk)
     try:
         invoice_mark_paid(invoice=invoice, actor=request.user)
-    except BookingError as error:
+    except TrainingError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Invoice {invoice.number} is marked as paid.")
@@ -195,7 +179,7 @@ def invoice_credit(request, pk):
             note = credit_note_issue(
                 invoice=invoice, actor=request.user, reason=form.cleaned_data["reason"]
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(

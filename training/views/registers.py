@@ -19,17 +19,18 @@ from accounts.models import Role, User
 from accounts.permissions import role_required
 
 from ..documents import render_pdf
-from ..errors import BookingError
+from ..errors import TrainingError
 from ..forms_register import CloseForm, CorrectionForm, RegisterForm, WalkInForm
 from ..models import Booking, Charge, Invoice, Session
 from ..permissions import can_take_register
-from ..selectors import register_bookings, register_counts, with_place_counts
+from ..rules.registers import register_opens_at, register_state, session_has_started
+from ..selectors.catalogue import with_place_counts
+from ..selectors.registers import register_bookings, register_counts
 from ..services.charges import charge_needs_credit_note
 from ..services.registers import (
     attendance_mark,
     attendance_mark_all_attended,
     register_close,
-    register_opens_at,
     walk_in_add,
 )
 from ..services.terms import terms_in_force
@@ -66,16 +67,6 @@ def register_access(view):
     return wrapped
 
 
-def _register_state(session: Session, now) -> str:
-    if session.status == Session.Status.CANCELLED:
-        return "cancelled"
-    if session.register_closed_at is not None:
-        return "closed"
-    if now < register_opens_at(session):
-        return "not_open"
-    return "open"
-
-
 def _people(count: int) -> str:
     return f"{count} {'person' if count == 1 else 'people'}"
 
@@ -100,7 +91,7 @@ def my_sessions(request):
         ).order_by("starts_at", "pk")
     )
     for session in sessions:
-        session.register_state = _register_state(session, now)
+        session.register_state = register_state(session, now=now)
         session.register_opens_at = register_opens_at(session)
     upcoming = [session for session in sessions if session.ends_at >= now]
     recent = [session for session in reversed(sessions) if session.ends_at < now]
@@ -117,7 +108,7 @@ def my_sessions(request):
 @register_access
 def register(request, session):
     now = timezone.now()
-    state = _register_state(session, now)
+    state = register_state(session, now=now)
     bookings = list(register_bookings(session))
     form = None
     if state == "open":
@@ -151,6 +142,7 @@ def register(request, session):
             "opens_at": register_opens_at(session),
             "late_arrival_minutes": terms_in_force().late_arrival_minutes,
             "can_correct": is_coordinator,
+            "started": session_has_started(session, now=now),
         },
     )
 
@@ -161,7 +153,7 @@ def _save_marks(request, form: RegisterForm) -> tuple[int, int]:
     for booking, attendance in form.changed_marks():
         try:
             attendance_mark(booking=booking, attendance=attendance, actor=request.user)
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(f"mark_{booking.pk}", f"{booking.delegate.full_name}: {error}")
             problems += 1
         else:
@@ -185,7 +177,7 @@ def register_mark_all(request, session):
         return redirect("training:register", session.pk)
     try:
         marked = attendance_mark_all_attended(session=session, actor=request.user)
-    except BookingError as error:
+    except TrainingError as error:
         messages.info(request, str(error))
     else:
         if marked:
@@ -201,7 +193,7 @@ def register_mark_all(request, session):
 
 @register_access
 def register_walk_in(request, session):
-    state = _register_state(session, timezone.now())
+    state = register_state(session, now=timezone.now())
     if state != "open":
         messages.info(request, _not_open_message(session, state))
         return redirect("training:register", session.pk)
@@ -215,7 +207,7 @@ def register_walk_in(request, session):
                 email=form.cleaned_data["email"],
                 agency=form.cleaned_data["agency"],
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -229,7 +221,7 @@ def register_walk_in(request, session):
 
 @register_access
 def register_close_view(request, session):
-    state = _register_state(session, timezone.now())
+    state = register_state(session, now=timezone.now())
     if state in ("cancelled", "closed") and request.method != "POST":
         messages.info(request, _not_open_message(session, state))
         return redirect("training:register", session.pk)
@@ -238,7 +230,7 @@ def register_close_view(request, session):
         charged_before = Charge.objects.filter(booking__session=session).count()
         try:
             register_close(session=session, actor=request.user)
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             # Only what closing raised: late cancellations were charged when they happened.
@@ -262,6 +254,7 @@ def register_close_view(request, session):
             "form": form,
             "counts": register_counts(session),
             "opens_at": register_opens_at(session),
+            "started": session_has_started(session, now=timezone.now()),
         },
     )
 
@@ -289,7 +282,7 @@ def register_correct(request, pk):
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
             )
-        except BookingError as error:
+        except TrainingError as error:
             form.add_error(None, str(error))
         else:
             booking.refresh_from_db(fields=["attendance"])

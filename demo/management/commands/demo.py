@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Agency, AgencyMembership, Borough, Role, User
 from accounts.services.people import role_grant
 from training.models import Booking, Charge, Course, LearningOutcome, Session, Venue
-from training.services.charges import charge_due
+from training.rules.prices import PriceBasis, charge_due
 from training.services.terms import terms_in_force
 
 from ... import data
@@ -276,6 +276,9 @@ class Command(BaseCommand):
                         delegate=person,
                         agency=person.agency,
                         terms=terms,
+                        **PriceBasis.now(
+                            course=session.course, agency=person.agency
+                        ).booking_fields(),
                         status=Booking.Status.CONFIRMED,
                         booked_at=session.starts_at - timedelta(days=rng.randint(3, 80)),
                         booked_by=person,
@@ -324,6 +327,7 @@ class Command(BaseCommand):
                 delegate=delegate,
                 agency=delegate.agency,
                 terms=terms,
+                **PriceBasis.now(course=session.course, agency=delegate.agency).booking_fields(),
                 status=Booking.Status.CONFIRMED,
                 booked_at=session.starts_at - timedelta(days=30),
                 booked_by=delegate,

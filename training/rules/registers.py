@@ -1,0 +1,39 @@
+"""When a register is open, and what may be marked on it when.
+
+The register opens 30 minutes before the start, so that people arriving early can be
+marked attended. Nobody can be a no-show (absent or turned away) before the session has
+started, so those marks, and closing the register, wait for the start.
+"""
+
+from datetime import datetime, timedelta
+
+from ..models import Booking, Session
+
+REGISTER_OPENS_BEFORE = timedelta(minutes=30)
+NO_SHOW_MARKS = (Booking.Attendance.ABSENT, Booking.Attendance.TURNED_AWAY)
+
+
+class RegisterState:
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+    NOT_OPEN = "not_open"
+    OPEN = "open"
+
+
+def register_opens_at(session: Session) -> datetime:
+    return session.starts_at - REGISTER_OPENS_BEFORE
+
+
+def register_state(session: Session, *, now: datetime) -> str:
+    """One of RegisterState's values; templates compare them as strings."""
+    if session.status == Session.Status.CANCELLED:
+        return RegisterState.CANCELLED
+    if session.register_closed_at is not None:
+        return RegisterState.CLOSED
+    if now < register_opens_at(session):
+        return RegisterState.NOT_OPEN
+    return RegisterState.OPEN
+
+
+def session_has_started(session: Session, *, now: datetime) -> bool:
+    return now >= session.starts_at
