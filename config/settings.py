@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "training",
     "evaluations",
     "reports",
+    "imports",
     "pages",
     "demo",
 ]

@@ -1,0 +1,434 @@
+"""The all-or-nothing history import: a checked plan written in one transaction, in bulk.
+
+Imported records carry `import_ref` (a session's `ref`; `<ref>:<email>` for a booking), so
+they are recognised when the same files are imported again, and skipped by everything that
+sends messages or raises charges: an import raises no charge, queues no message and sends
+no evaluation invitation. Evaluations are written as submitted, imported invitations that
+were never mailed and whose token nobody holds.
+"""
+
+import hashlib
+import secrets
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Agency, AgencyMembership, Borough, Role, User
+from audit.services import audit_record
+from evaluations import keys
+from evaluations.models import (
+    Answer,
+    OutcomeRating,
+    Question,
+    Questionnaire,
+    SurveyInvitation,
+    SurveyKind,
+    SurveyResponse,
+)
+from training.models import Booking, Course, LearningOutcome, Session, Terms, Venue
+from training.services.terms import free_cancellation_deadline
+
+from ..errors import HistoryImportError, HistoryProblems
+from ..models import ImportJob
+from .checking import ATTENDED, HistoryPlan, history_check
+
+BATCH_SIZE = 2000
+# How long an imported invitation is shown as having been open, as the native ones are.
+EVALUATION_OPEN_DAYS = 30
+
+Progress = Callable[[str, int, int], None]
+
+
+def plan_summary(plan: HistoryPlan) -> dict:
+    """The plan as plain data: per file what is new and already there, and the years."""
+    return {
+        "files": plan.present,
+        "rows": plan.rows,
+        "counts": plan.counts(),
+        "years": [vars(year) for year in plan.financial_years()],
+        "venues_created": plan.venues_created,
+        "nothing_new": plan.nothing_new(),
+    }
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Writer:
+    def __init__(self, plan: HistoryPlan, *, progress: Progress | None, batch_size: int):
+        self.plan, self.progress, self.batch_size = plan, progress, batch_size
+        self.now = timezone.now()
+
+    def tell(self, stage: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(stage, done, total)
+
+    def bulk(self, model, objects: Iterable, *, stage: str, total: int) -> list:
+        created = []
+        for batch in _batches(objects, self.batch_size):
+            created.extend(model.objects.bulk_create(batch, batch_size=self.batch_size))
+            self.tell(stage, len(created), total)
+        return created
+
+    def places(self) -> None:
+        plan = self.plan
+        Borough.objects.bulk_create(
+            [Borough(name=name, kind=kind) for name, kind in plan.boroughs.items()]
+        )
+        boroughs = dict(Borough.objects.values_list("name", "pk"))
+        new = [
+            Agency(
+                name=agency.name,
+                sector=agency.sector,
+                borough_id=boroughs[agency.borough],
+                pays_for_places=agency.pays,
+                invoice_contact_email=agency.invoice_email,
+                created_at=self.now,
+            )
+            for agency in plan.agencies.values()
+            if agency.pk is None
+        ]
+        Agency.objects.bulk_create(new)
+        self.agency_pks = {}
+        self.agency_boroughs = {}
+        for pk, name, borough_id in Agency.objects.values_list("pk", "name", "borough_id"):
+            self.agency_pks[name] = pk
+            self.agency_boroughs[pk] = borough_id
+
+    def courses(self) -> None:
+        new = [plan for plan in self.plan.courses.values() if plan.pk is None]
+        created = Course.objects.bulk_create(
+            [
+                Course(
+                    code=plan.code,
+                    title=plan.title,
+                    programme=plan.programme,
+                    level=plan.level,
+                    duration_hours=plan.duration_hours,
+                )
+                for plan in new
+            ]
+        )
+        LearningOutcome.objects.bulk_create(
+            [
+                LearningOutcome(course_id=course.pk, position=position, text=outcome)
+                for course, plan in zip(created, new, strict=True)
+                for position, outcome in enumerate(plan.outcomes, start=1)
+            ]
+        )
+        self.course_pks = dict(Course.objects.values_list("code", "pk"))
+        self.outcomes: dict[int, list[int]] = {}
+        for course_id, pk in LearningOutcome.objects.order_by("course_id", "position").values_list(
+            "course_id", "pk"
+        ):
+            self.outcomes.setdefault(course_id, []).append(pk)
+
+    def sessions(self) -> None:
+        new = [plan for plan in self.plan.sessions.values() if plan.pk is None and plan.line]
+        venues = {name.lower(): pk for name, pk in Venue.objects.values_list("name", "pk")}
+        new_venues: dict[str, Venue] = {}
+        for plan in new:
+            name = plan.venue
+            online = name.startswith(("http://", "https://"))
+            if name and not online and name.lower() not in venues | new_venues.keys():
+                # The old system knew a venue by its name only: its address is for a
+                # coordinator to add, and its borough is the delivering agency's.
+                borough = self.agency_boroughs[self.agency_pks[plan.delivered_by]]
+                new_venues[name.lower()] = Venue(name=name, address="", borough_id=borough)
+        for venue in Venue.objects.bulk_create(new_venues.values()):
+            venues[venue.name.lower()] = venue.pk
+        self.plan.venues_created = len(new_venues)
+        objects = (
+            Session(
+                course_id=self.course_pks[plan.course],
+                starts_at=plan.starts_at,
+                ends_at=plan.ends_at,
+                venue_id=venues.get(plan.venue.lower()) if plan.venue else None,
+                online_url=plan.venue if plan.venue.startswith(("http://", "https://")) else "",
+                capacity=plan.capacity,
+                delivering_agency_id=self.agency_pks[plan.delivered_by],
+                status=plan.status,
+                register_closed_at=(
+                    plan.ends_at if plan.status == Session.Status.DELIVERED else None
+                ),
+                import_ref=plan.ref,
+                created_at=self.now,
+            )
+            for plan in new
+        )
+        self.bulk(Session, objects, stage="Writing sessions", total=len(new))
+        self.session_rows = {}
+        refs = list(self.plan.sessions)
+        for start in range(0, len(refs), 900):
+            for values in Session.objects.filter(import_ref__in=refs[start : start + 900]).values(
+                "pk", "import_ref", "course_id", "starts_at", "ends_at"
+            ):
+                self.session_rows[values["import_ref"]] = values
+
+    def people(self) -> None:
+        new = [person for person in self.plan.people.values() if person.pk is None]
+        users = []
+        for person in new:
+            # No usable password: the person claims the account with a password reset.
+            user = User(
+                email=person.email,
+                full_name=person.name,
+                agency_id=self.agency_pks[person.agency],
+                date_joined=self.now,
+            )
+            user.set_unusable_password()
+            users.append(user)
+        created = self.bulk(User, users, stage="Creating accounts", total=len(users))
+        delegate = Group.objects.get_or_create(name=Role.DELEGATE)[0]
+        memberships, groups = [], []
+        for user, person in zip(created, new, strict=True):
+            memberships.append(
+                AgencyMembership(
+                    user_id=user.pk, agency_id=user.agency_id, started_at=person.first_booked_at
+                )
+            )
+            groups.append(User.groups.through(user_id=user.pk, group_id=delegate.pk))
+        AgencyMembership.objects.bulk_create(memberships, batch_size=self.batch_size)
+        User.groups.through.objects.bulk_create(groups, batch_size=self.batch_size)
+        self.person_pks = {person.email: person.pk for person in self.plan.people.values()}
+        self.person_pks.update({user.email: user.pk for user in created})
+
+    def terms(self) -> None:
+        rows = list(Terms.objects.order_by("effective_from"))
+        if not rows:  # A new partnership's bookings are judged by the default terms.
+            moments = [b.booked_at for b in self.plan.bookings.values() if b.pk is None]
+            rows = [Terms.objects.create(effective_from=min(moments, default=self.now))]
+        self.terms_rows = rows
+        self.terms_from = [terms.effective_from for terms in rows]
+
+    def terms_at(self, moment: datetime) -> Terms:
+        index = bisect_right(self.terms_from, moment) - 1
+        return self.terms_rows[max(index, 0)]
+
+    def bookings(self) -> None:
+        plan = self.plan
+        new = [booking for booking in plan.bookings.values() if booking.pk is None]
+        deadlines: dict[tuple[str, int], datetime] = {}
+
+        def build(booking) -> Booking:
+            session = self.session_rows[booking.session_ref]
+            terms = self.terms_at(booking.booked_at)
+            late = False
+            if booking.status == Booking.Status.CANCELLED:
+                key = (booking.session_ref, terms.pk)
+                if key not in deadlines:
+                    deadlines[key] = free_cancellation_deadline(
+                        session=Session(starts_at=session["starts_at"]), terms=terms
+                    )
+                late = booking.cancelled_at >= deadlines[key]
+            evaluation = plan.evaluations.get((booking.session_ref, booking.email))
+            marked = booking.attendance != Booking.Attendance.UNMARKED
+            return Booking(
+                session_id=session["pk"],
+                delegate_id=self.person_pks[booking.email],
+                agency_id=self.agency_pks[booking.agency],
+                terms_id=terms.pk,
+                status=booking.status,
+                booked_at=booking.booked_at,
+                cancelled_at=booking.cancelled_at,
+                cancelled_late=late,
+                is_walk_in=(
+                    booking.attendance in ATTENDED and booking.booked_at >= session["starts_at"]
+                ),
+                attendance=booking.attendance,
+                attendance_marked_at=session["ends_at"] if marked else None,
+                evaluated_at=evaluation.submitted_at if evaluation else None,
+                import_ref=f"{booking.session_ref}:{booking.email}",
+            )
+
+        created = self.bulk(Booking, map(build, new), stage="Writing bookings", total=len(new))
+        self.booking_pks = {
+            key: booking.pk for key, booking in plan.bookings.items() if booking.pk is not None
+        }
+        for booking, plan_row in zip(created, new, strict=True):
+            self.booking_pks[(plan_row.session_ref, plan_row.email)] = booking.pk
+        # Bookings imported before, evaluated in this import.
+        evaluated = [
+            Booking(pk=evaluation.booking_pk, evaluated_at=evaluation.submitted_at)
+            for evaluation in plan.evaluations.values()
+            if evaluation.booking_pk is not None and not evaluation.existing
+        ]
+        Booking.objects.bulk_update(evaluated, ["evaluated_at"], batch_size=self.batch_size)
+
+    def evaluations(self) -> None:
+        plan = self.plan
+        new = [evaluation for evaluation in plan.evaluations.values() if not evaluation.existing]
+        if not new:
+            return
+        questionnaire = (
+            Questionnaire.objects.filter(kind=SurveyKind.END_OF_SESSION)
+            .order_by("-version")
+            .first()
+        )
+        questions = dict(
+            Question.objects.filter(
+                questionnaire=questionnaire, key__in=[keys.EXPERIENCE, keys.COMMENTS]
+            ).values_list("key", "pk")
+        )
+        if questionnaire is None or keys.EXPERIENCE not in questions:
+            raise HistoryImportError(
+                "The end-of-session questionnaire has no overall rating question to import "
+                "the evaluations into"
+            )
+        done = 0
+        for batch in _batches(new, self.batch_size):
+            invitations = []
+            for evaluation in batch:
+                session = self.session_rows[evaluation.session_ref]
+                invitations.append(
+                    SurveyInvitation(
+                        booking_id=evaluation.booking_pk
+                        or self.booking_pks[(evaluation.session_ref, evaluation.email)],
+                        kind=SurveyKind.END_OF_SESSION,
+                        questionnaire_id=questionnaire.pk,
+                        # Random, and its token thrown away: an imported link opens nothing.
+                        token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+                        recipient_email=evaluation.email,
+                        created_at=session["ends_at"],
+                        opens_at=session["ends_at"],
+                        closes_at=max(
+                            session["ends_at"] + timedelta(days=EVALUATION_OPEN_DAYS),
+                            evaluation.submitted_at,
+                        ),
+                        submitted_at=evaluation.submitted_at,
+                        is_imported=True,
+                    )
+                )
+            invitations = SurveyInvitation.objects.bulk_create(invitations)
+            responses = SurveyResponse.objects.bulk_create(
+                [
+                    SurveyResponse(
+                        invitation_id=invitation.pk,
+                        started_at=evaluation.submitted_at,
+                        updated_at=evaluation.submitted_at,
+                        submitted_at=evaluation.submitted_at,
+                        page_reached=3,
+                    )
+                    for invitation, evaluation in zip(invitations, batch, strict=True)
+                ]
+            )
+            answers, ratings = [], []
+            for response, evaluation in zip(responses, batch, strict=True):
+                if evaluation.experience is not None:
+                    answers.append(
+                        Answer(
+                            response_id=response.pk,
+                            question_id=questions[keys.EXPERIENCE],
+                            rating=evaluation.experience,
+                        )
+                    )
+                if evaluation.comment and keys.COMMENTS in questions:
+                    answers.append(
+                        Answer(
+                            response_id=response.pk,
+                            question_id=questions[keys.COMMENTS],
+                            text=evaluation.comment,
+                        )
+                    )
+                course_id = self.session_rows[evaluation.session_ref]["course_id"]
+                outcome_pks = self.outcomes.get(course_id, [])
+                for outcome_pk, (before, after) in zip(
+                    outcome_pks, evaluation.ratings, strict=False
+                ):
+                    if before is not None or after is not None:
+                        ratings.append(
+                            OutcomeRating(
+                                response_id=response.pk,
+                                outcome_id=outcome_pk,
+                                before=before,
+                                after=after,
+                            )
+                        )
+            Answer.objects.bulk_create(answers, batch_size=self.batch_size)
+            OutcomeRating.objects.bulk_create(ratings, batch_size=self.batch_size)
+            done += len(batch)
+            self.tell("Writing evaluations", done, len(new))
+
+
+def history_import(
+    *,
+    directory: Path,
+    actor: User | None = None,
+    dry_run: bool = False,
+    job: ImportJob | None = None,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> HistoryPlan:
+    """Import the history in `directory`, all or nothing.
+
+    Every row of every file is checked first; any problem raises HistoryProblems with all
+    of them and nothing is written. A valid history is written in one transaction, in
+    batches, with one audit entry; records already in Coursebook (the same session ref,
+    the same session and email) are left as they are, so importing twice creates nothing
+    the second time. A dry run checks and returns the plan without writing. The command's
+    imports are recorded as an ImportJob too, so the coordinators' page lists every import.
+    """
+    if dry_run:
+        plan = history_check(directory=directory, progress=progress)
+        if not plan.ok:
+            raise HistoryProblems(plan.problems)
+        return plan
+    try:
+        with transaction.atomic():
+            plan = history_check(directory=directory, progress=progress)
+            if not plan.ok:
+                raise HistoryProblems(plan.problems)
+            if plan.nothing_new():
+                return plan
+            writer = _Writer(plan, progress=progress, batch_size=batch_size)
+            writer.places()
+            writer.courses()
+            writer.sessions()
+            writer.people()
+            writer.terms()
+            writer.bookings()
+            writer.evaluations()
+            summary = plan_summary(plan)
+            if job is None:
+                job = ImportJob.objects.create(
+                    source=ImportJob.Source.COMMAND,
+                    status=ImportJob.Status.DONE,
+                    created_by=actor,
+                    checked_at=writer.now,
+                    confirmed_by=actor,
+                    confirmed_at=writer.now,
+                    finished_at=timezone.now(),
+                    summary=summary,
+                )
+            counts = summary["counts"]
+            audit_record(
+                actor=actor,
+                action="history_imported",
+                obj=job,
+                summary=", ".join(
+                    f"{counts[name]['new']} {name.removesuffix('.csv')}"
+                    for name in counts
+                    if counts[name]["new"]
+                ),
+                data=summary,
+            )
+    except IntegrityError as error:
+        # Two imports of the same files at once: the second finds the first's rows.
+        raise HistoryImportError(
+            "Another import changed the same records at the same time: nothing was imported. "
+            "Run the import again."
+        ) from error
+    return plan
