@@ -119,6 +119,7 @@ class SessionPlan:
 class PersonPlan:
     email: str
     pk: int | None = None
+    line: int = 0  # Their first booking's line.
     name: str = ""
     agency: str = ""
     first_booked_at: datetime | None = None
@@ -568,8 +569,7 @@ class _Checker:
             cells = self.cells(BOOKINGS, row)
             session = self.session_ref(cells)
             email = cells.get("email", parse_email)
-            known_person = email is not None and (email in self.db_people or email in plan.people)
-            name = cells.get("name", _limit(200, "name"), required=not known_person)
+            name = cells.get("name", _limit(200, "name"), required=False)
             agency = self.agency_ref(cells, "agency")
             booked_at = cells.get("booked_at", parse_moment)
             status = cells.get(
@@ -617,7 +617,9 @@ class _Checker:
             )
             person = plan.people.get(email)
             if person is None:
-                person = plan.people[email] = PersonPlan(email=email, pk=self.db_people.get(email))
+                person = plan.people[email] = PersonPlan(
+                    email=email, pk=self.db_people.get(email), line=row.line
+                )
             # An account takes the name and organisation of the person's latest booking.
             if booked_at and (
                 person.first_booked_at is None or booked_at >= person.first_booked_at
@@ -628,6 +630,18 @@ class _Checker:
                 person.first_booked_at is None or booked_at < person.first_booked_at
             ):
                 person.first_booked_at = booked_at
+
+        for person in plan.people.values():
+            if person.pk is None and not person.name:
+                plan.problems.append(
+                    problem(
+                        BOOKINGS.name,
+                        person.line,
+                        "name",
+                        f"empty: {person.email} has no account in Coursebook yet, so a row "
+                        "of theirs needs a name",
+                    )
+                )
 
     # Evaluations ----------------------------------------------------------------------
 
