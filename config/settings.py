@@ -223,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.invoices_monthly",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Uploaded histories nobody confirmed are deleted after a day.
+    "expire-history-uploads": {
+        "task": "imports.tasks.import_uploads_expire_task",
+        "schedule": crontab(minute=35),
+    },
     "purge-axes-attempts": {
         "task": "accounts.tasks.failed_logins_purge",
         "schedule": crontab(hour=3, minute=15),

@@ -29,7 +29,12 @@ NAVIGATION = [
     (
         "Sessions",
         "training:manage_sessions",
-        ("training:manage_session", "training:manage_booking", "training:manage_terms"),
+        (
+            "training:manage_session",
+            "training:manage_booking",
+            "training:manage_terms",
+            "imports:",
+        ),
         Role.COORDINATOR,
         True,
     ),

@@ -74,7 +74,7 @@ def delivered_figures() -> dict[str, int]:
         ).count(),
         "evaluations": SurveyInvitation.objects.filter(submitted_at__isnull=False).count(),
         "outcome_ratings": OutcomeRating.objects.count(),
-        "people": User.objects.count(),
+        "people": User.objects.filter(bookings__isnull=False).distinct().count(),
     }
 
 
