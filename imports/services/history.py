@@ -35,9 +35,49 @@ from training.services.terms import free_cancellation_deadline
 
 from ..errors import HistoryImportError, HistoryProblems
 from ..models import ImportJob
+from .bulk import ids_take, rows_insert
 from .checking import ATTENDED, HistoryPlan, history_check
 
 BATCH_SIZE = 2000
+BOOKING_COLUMNS = (
+    "id",
+    "session_id",
+    "delegate_id",
+    "agency_id",
+    "terms_id",
+    "status",
+    "booked_at",
+    "cancelled_at",
+    "cancelled_late",
+    "is_walk_in",
+    "attendance",
+    "attendance_marked_at",
+    "evaluated_at",
+    "import_ref",
+)
+INVITATION_COLUMNS = (
+    "id",
+    "booking_id",
+    "kind",
+    "questionnaire_id",
+    "token_hash",
+    "recipient_email",
+    "created_at",
+    "opens_at",
+    "closes_at",
+    "submitted_at",
+    "is_imported",
+)
+RESPONSE_COLUMNS = (
+    "id",
+    "invitation_id",
+    "started_at",
+    "updated_at",
+    "submitted_at",
+    "page_reached",
+)
+ANSWER_COLUMNS = ("response_id", "question_id", "rating", "text")
+RATING_COLUMNS = ("response_id", "outcome_id", "before", "after")
 # How long an imported invitation is shown as having been open, as the native ones are.
 EVALUATION_OPEN_DAYS = 30
 
@@ -221,9 +261,10 @@ class _Writer:
     def bookings(self) -> None:
         plan = self.plan
         new = [booking for booking in plan.bookings.values() if booking.pk is None]
+        ids = ids_take(Booking, len(new))
         deadlines: dict[tuple[str, int], datetime] = {}
 
-        def build(booking) -> Booking:
+        def row(pk: int, booking) -> tuple:
             session = self.session_rows[booking.session_ref]
             terms = self.terms_at(booking.booked_at)
             late = False
@@ -236,30 +277,34 @@ class _Writer:
                 late = booking.cancelled_at >= deadlines[key]
             evaluation = plan.evaluations.get((booking.session_ref, booking.email))
             marked = booking.attendance != Booking.Attendance.UNMARKED
-            return Booking(
-                session_id=session["pk"],
-                delegate_id=self.person_pks[booking.email],
-                agency_id=self.agency_pks[booking.agency],
-                terms_id=terms.pk,
-                status=booking.status,
-                booked_at=booking.booked_at,
-                cancelled_at=booking.cancelled_at,
-                cancelled_late=late,
-                is_walk_in=(
-                    booking.attendance in ATTENDED and booking.booked_at >= session["starts_at"]
-                ),
-                attendance=booking.attendance,
-                attendance_marked_at=session["ends_at"] if marked else None,
-                evaluated_at=evaluation.submitted_at if evaluation else None,
-                import_ref=f"{booking.session_ref}:{booking.email}",
+            walk_in = booking.attendance in ATTENDED and booking.booked_at >= session["starts_at"]
+            return (
+                pk,
+                session["pk"],
+                self.person_pks[booking.email],
+                self.agency_pks[booking.agency],
+                terms.pk,
+                booking.status,
+                booking.booked_at,
+                booking.cancelled_at,
+                late,
+                walk_in,
+                booking.attendance,
+                session["ends_at"] if marked else None,
+                evaluation.submitted_at if evaluation and not evaluation.existing else None,
+                f"{booking.session_ref}:{booking.email}",
             )
 
-        created = self.bulk(Booking, map(build, new), stage="Writing bookings", total=len(new))
+        rows_insert(
+            Booking,
+            BOOKING_COLUMNS,
+            map(row, ids, new),
+            batch_size=self.batch_size,
+            on_batch=lambda done: self.tell("Writing bookings", done, len(new)),
+        )
         self.booking_pks = {
-            key: booking.pk for key, booking in plan.bookings.items() if booking.pk is not None
+            (booking.session_ref, booking.email): pk for pk, booking in zip(ids, new, strict=True)
         }
-        for booking, plan_row in zip(created, new, strict=True):
-            self.booking_pks[(plan_row.session_ref, plan_row.email)] = booking.pk
         # Bookings imported before, evaluated in this import.
         evaluated = [
             Booking(pk=evaluation.booking_pk, evaluated_at=evaluation.submitted_at)
@@ -288,79 +333,59 @@ class _Writer:
                 "The end-of-session questionnaire has no overall rating question to import "
                 "the evaluations into"
             )
-        done = 0
-        for batch in _batches(new, self.batch_size):
-            invitations = []
-            for evaluation in batch:
-                session = self.session_rows[evaluation.session_ref]
-                invitations.append(
-                    SurveyInvitation(
-                        booking_id=evaluation.booking_pk
-                        or self.booking_pks[(evaluation.session_ref, evaluation.email)],
-                        kind=SurveyKind.END_OF_SESSION,
-                        questionnaire_id=questionnaire.pk,
-                        # Random, and its token thrown away: an imported link opens nothing.
-                        token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
-                        recipient_email=evaluation.email,
-                        created_at=session["ends_at"],
-                        opens_at=session["ends_at"],
-                        closes_at=max(
-                            session["ends_at"] + timedelta(days=EVALUATION_OPEN_DAYS),
-                            evaluation.submitted_at,
-                        ),
-                        submitted_at=evaluation.submitted_at,
-                        is_imported=True,
-                    )
+        experience, comments = questions[keys.EXPERIENCE], questions.get(keys.COMMENTS)
+        invitation_ids = ids_take(SurveyInvitation, len(new))
+        response_ids = ids_take(SurveyResponse, len(new))
+        invitations, responses, answers, ratings = [], [], [], []
+        for invitation_id, response_id, evaluation in zip(
+            invitation_ids, response_ids, new, strict=True
+        ):
+            session = self.session_rows[evaluation.session_ref]
+            submitted = evaluation.submitted_at
+            invitations.append(
+                (
+                    invitation_id,
+                    evaluation.booking_pk
+                    or self.booking_pks[(evaluation.session_ref, evaluation.email)],
+                    SurveyKind.END_OF_SESSION,
+                    questionnaire.pk,
+                    # Random, and its token thrown away: an imported link opens nothing.
+                    hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+                    evaluation.email,
+                    session["ends_at"],
+                    session["ends_at"],
+                    max(session["ends_at"] + timedelta(days=EVALUATION_OPEN_DAYS), submitted),
+                    submitted,
+                    True,
                 )
-            invitations = SurveyInvitation.objects.bulk_create(invitations)
-            responses = SurveyResponse.objects.bulk_create(
-                [
-                    SurveyResponse(
-                        invitation_id=invitation.pk,
-                        started_at=evaluation.submitted_at,
-                        updated_at=evaluation.submitted_at,
-                        submitted_at=evaluation.submitted_at,
-                        page_reached=3,
-                    )
-                    for invitation, evaluation in zip(invitations, batch, strict=True)
-                ]
             )
-            answers, ratings = [], []
-            for response, evaluation in zip(responses, batch, strict=True):
-                if evaluation.experience is not None:
-                    answers.append(
-                        Answer(
-                            response_id=response.pk,
-                            question_id=questions[keys.EXPERIENCE],
-                            rating=evaluation.experience,
-                        )
-                    )
-                if evaluation.comment and keys.COMMENTS in questions:
-                    answers.append(
-                        Answer(
-                            response_id=response.pk,
-                            question_id=questions[keys.COMMENTS],
-                            text=evaluation.comment,
-                        )
-                    )
-                course_id = self.session_rows[evaluation.session_ref]["course_id"]
-                outcome_pks = self.outcomes.get(course_id, [])
-                for outcome_pk, (before, after) in zip(
-                    outcome_pks, evaluation.ratings, strict=False
-                ):
-                    if before is not None or after is not None:
-                        ratings.append(
-                            OutcomeRating(
-                                response_id=response.pk,
-                                outcome_id=outcome_pk,
-                                before=before,
-                                after=after,
-                            )
-                        )
-            Answer.objects.bulk_create(answers, batch_size=self.batch_size)
-            OutcomeRating.objects.bulk_create(ratings, batch_size=self.batch_size)
-            done += len(batch)
-            self.tell("Writing evaluations", done, len(new))
+            responses.append((response_id, invitation_id, submitted, submitted, submitted, 3))
+            if evaluation.experience is not None:
+                answers.append((response_id, experience, evaluation.experience, ""))
+            if evaluation.comment and comments:
+                answers.append((response_id, comments, None, evaluation.comment))
+            outcome_pks = self.outcomes.get(session["course_id"], [])
+            for outcome_pk, (before, after) in zip(outcome_pks, evaluation.ratings, strict=False):
+                if before is not None or after is not None:
+                    ratings.append((response_id, outcome_pk, before, after))
+        total = len(invitations) + len(responses) + len(answers) + len(ratings)
+        done = 0
+        for model, columns, rows in (
+            (SurveyInvitation, INVITATION_COLUMNS, invitations),
+            (SurveyResponse, RESPONSE_COLUMNS, responses),
+            (Answer, ANSWER_COLUMNS, answers),
+            (OutcomeRating, RATING_COLUMNS, ratings),
+        ):
+            rows_insert(
+                model,
+                columns,
+                rows,
+                batch_size=self.batch_size,
+                on_batch=lambda written, before=done: self.tell(
+                    "Writing evaluations", before + written, total
+                ),
+            )
+            done += len(rows)
 
 
 def history_import(

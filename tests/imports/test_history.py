@@ -17,7 +17,7 @@ from audit.models import AuditEntry
 from evaluations.models import Answer, OutcomeRating, SurveyInvitation, SurveyResponse
 from imports.models import ImportJob
 from notifications.models import OutboxMessage
-from tests.factories import AgencyFactory, CourseFactory, UserFactory
+from tests.factories import AgencyFactory, BookingFactory, CourseFactory, UserFactory
 from training.models import Booking, Charge, Course, Invoice, LearningOutcome, Session, Venue
 from training.services.invoices import invoices_run
 
@@ -255,3 +255,23 @@ def test_the_query_count_does_not_grow_with_the_rows(tmp_path, django_assert_max
         import_history(directory)
 
     assert Booking.objects.filter(~Q(import_ref="")).count() == 209
+
+
+def test_records_made_after_an_import_take_new_ids(tmp_path):
+    """The import takes its ids ahead of writing: the database hands out later ones."""
+    import_history(write_history(tmp_path))
+    imported = set(Booking.objects.values_list("pk", flat=True))
+
+    booking = BookingFactory()
+    invitation = SurveyInvitation.objects.create(
+        booking=booking,
+        kind="end_of_session",
+        questionnaire=SurveyInvitation.objects.first().questionnaire,
+        token_hash="0" * 64,
+        closes_at=booking.session.ends_at,
+    )
+
+    assert booking.pk > max(imported)
+    assert invitation.pk > max(
+        SurveyInvitation.objects.exclude(pk=invitation.pk).values_list("pk", flat=True)
+    )
