@@ -73,6 +73,7 @@ BOROUGH_KIND_NAMES = {
     Borough.Kind.CROSS_BOROUGH: "Cross-borough",
     Borough.Kind.OUTSIDE: "Outside the area",
 }
+MAX_HINTS = 300
 # Databases limit the parameters of one query; lookups go in chunks of this many.
 LOOKUP_CHUNK = 900
 
@@ -280,6 +281,18 @@ class _Checker:
     def __init__(self, files: dict[str, CsvFile], plan: HistoryPlan):
         self.files, self.plan, self.problems = files, plan, plan.problems
         self.now = timezone.now()
+        self.hints: dict[tuple[str, str], str] = {}
+
+    def hint(self, what: str, value: str, candidates: Iterable[str]) -> str:
+        """' (did you mean ...?)' for an unknown reference, worked out once per value and
+        for the first few hundred values only: a column wrong from top to bottom must not
+        cost a search through every name for each of its rows."""
+        key = (what, value)
+        if key not in self.hints:
+            if len(self.hints) >= MAX_HINTS:
+                return ""
+            self.hints[key] = did_you_mean(value, candidates)
+        return self.hints[key]
 
     def cells(self, spec: FileSpec, row: Row) -> _Cells:
         return _Cells(spec, row, self.problems)
@@ -332,7 +345,9 @@ class _Checker:
             return name
         if self.readable(AGENCIES):
             known = list(self.plan.agencies) + list(self.db_agencies)
-            cells.bad(column, f"unknown organisation '{name}'{did_you_mean(name, known)}")
+            cells.bad(
+                column, f"unknown organisation '{name}'{self.hint('organisation', name, known)}"
+            )
         return None
 
     def check_agencies(self) -> None:
@@ -468,7 +483,9 @@ class _Checker:
             if code is not None and code not in self.plan.courses and code not in self.db_courses:
                 if courses_readable:
                     known = list(self.plan.courses) + list(self.db_courses)
-                    cells.bad("course_code", f"unknown course '{code}'{did_you_mean(code, known)}")
+                    cells.bad(
+                        "course_code", f"unknown course '{code}'{self.hint('course', code, known)}"
+                    )
                 code = None
             starts_at = cells.get("start", parse_moment)
             ends_at = cells.get("end", parse_moment)
@@ -514,7 +531,7 @@ class _Checker:
         if session is None and ref in self.db_sessions:
             session = self.plan.sessions[ref] = self.db_sessions[ref]  # Not in the files.
         if session is None and self.readable(SESSIONS):
-            hint = did_you_mean(ref, self.plan.sessions) if len(self.plan.sessions) < 20000 else ""
+            hint = self.hint("session", ref, self.plan.sessions)
             cells.bad("session_ref", f"unknown session '{ref}'{hint}")
         return session
 

@@ -275,3 +275,24 @@ def test_records_made_after_an_import_take_new_ids(tmp_path):
     assert invitation.pk > max(
         SurveyInvitation.objects.exclude(pk=invitation.pk).values_list("pk", flat=True)
     )
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_plain_lines_off_a_terminal_and_a_bar_on_one(tmp_path):
+    directory = write_history(tmp_path)
+    plain = io.StringIO()
+    call_command("import_history", str(directory), "--dry-run", stdout=io.StringIO(), stderr=plain)
+    bar = _Terminal()
+
+    call_command("import_history", str(directory), stdout=io.StringIO(), stderr=bar)
+
+    assert "Checking bookings.csv: 3 of 5\n" in plain.getvalue()
+    assert "\r" not in plain.getvalue()
+    assert "Writing bookings" in bar.getvalue()
+    assert "\r" in bar.getvalue()  # tqdm redraws its bar in place
+    assert "Writing bookings: 9 of 9" not in bar.getvalue()
+    assert "9/9" in bar.getvalue()

@@ -22,7 +22,7 @@ from imports.services.jobs import (
     job_folder,
 )
 from notifications.models import OutboxMessage
-from tests.factories import UserFactory, coordinator, trainer
+from tests.factories import AgencyFactory, UserFactory, coordinator, trainer
 from training.models import Booking, Charge, Session
 
 from .history import FIGURES, HISTORY, SESSIONS
@@ -291,3 +291,28 @@ def test_the_pages_take_a_bounded_number_of_queries(
         signed_in.get(reverse("imports:index"))
     with django_assert_max_num_queries(6):
         signed_in.get(job.get_absolute_url())
+
+
+def test_data_changed_since_the_dry_run_stops_the_import(
+    signed_in, django_capture_on_commit_callbacks
+):
+    job = uploaded(signed_in, django_capture_on_commit_callbacks)
+    AgencyFactory(name="ST MARY'S HOSPITAL")  # added by hand meanwhile
+
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(reverse("imports:job_confirm", args=[job.pk]))
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert job.problems == [
+        {
+            "file": "agencies.csv",
+            "line": 3,
+            "column": "name",
+            "reason": "'ST MARY'S HOSPITAL' is already in Coursebook: write its name exactly "
+            "as it is there",
+        }
+    ]
+    assert Session.objects.count() == 0
+    assert job.folder == ""
+    assert "The files have 1 problem" in signed_in.get(job.get_absolute_url()).content.decode()
