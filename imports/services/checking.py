@@ -351,6 +351,7 @@ class _Checker:
         return None
 
     def check_agencies(self) -> None:
+        by_lower: dict[str, AgencyPlan] = {}  # Names differing only in case are one name.
         for row in self.files[AGENCIES.name].rows:
             cells = self.cells(AGENCIES, row)
             name = cells.get("name", _limit(200, "name"))
@@ -360,9 +361,7 @@ class _Checker:
             invoice_email = cells.get("invoice_email", parse_email, required=False) or ""
             if name is None:
                 continue
-            earlier = self.plan.agencies.get(name) or next(
-                (p for p in self.plan.agencies.values() if p.name.lower() == name.lower()), None
-            )
+            earlier = by_lower.get(name.lower())
             if earlier is not None:
                 cells.bad("name", f"'{name}' is already on line {earlier.line}")
                 continue
@@ -373,7 +372,7 @@ class _Checker:
                     f"'{self.db_agencies_lower[name.lower()]}' is already in Coursebook: "
                     "write its name exactly as it is there",
                 )
-            self.plan.agencies[name] = AgencyPlan(
+            self.plan.agencies[name] = by_lower[name.lower()] = AgencyPlan(
                 name=name,
                 line=row.line,
                 pk=pk,
@@ -598,7 +597,10 @@ class _Checker:
             )
             if status == Booking.Status.CANCELLED:
                 if cancelled_at is None and not row.values["cancelled_at"]:
-                    cells.bad("cancelled_at", "empty: a cancelled booking needs the time it was")
+                    cells.bad(
+                        "cancelled_at",
+                        "empty: a cancelled booking needs the time it was cancelled",
+                    )
                 if attendance:
                     cells.bad("attendance", "a cancelled booking has no attendance")
             elif status == Booking.Status.CONFIRMED and row.values["cancelled_at"]:

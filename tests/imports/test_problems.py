@@ -195,7 +195,10 @@ CASES = {
     ),
     "a cancelled booking without its time": (
         {"bookings.csv": BOOKINGS.replace("cancelled,2018-05-02T09:00,", "cancelled,,")},
-        ["bookings.csv:9: cancelled_at: empty: a cancelled booking needs the time it was"],
+        [
+            "bookings.csv:9: cancelled_at: empty: a cancelled booking needs the time it was "
+            "cancelled"
+        ],
     ),
     "attendance on a cancelled session": (
         {
