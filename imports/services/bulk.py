@@ -73,7 +73,9 @@ def _constant(field: models.Field):
 def _copy(table, columns, rows, constants, *, batch_size, on_batch) -> int:
     """PostgreSQL's COPY: the rows streamed, the driver adapting each value."""
     written = 0
+    # The driver's own cursor, its errors turned into Django's (IntegrityError and so on).
     with (
+        connection.wrap_database_errors,
         connection.cursor() as wrapper,
         wrapper.cursor.copy(
             f"COPY {table} ({columns}) FROM STDIN"  # noqa: S608 (names from the model, quoted)

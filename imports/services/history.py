@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.contrib.auth.models import Group
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Agency, AgencyMembership, Borough, Role, User
@@ -388,6 +388,21 @@ class _Writer:
             done += len(rows)
 
 
+# Imports take turns: the second sees what the first wrote and skips it.
+IMPORT_LOCK_KEY = 7_301_911  # Any constant of Coursebook's own; pg_advisory_xact_lock's key.
+IMPORT_LOCK_TIMEOUT = "600s"
+
+
+def _imports_lock() -> None:
+    """One import at a time, held to the end of the transaction. SQLite's transactions
+    take the database's write lock when they begin, which does the same there."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = %s", [IMPORT_LOCK_TIMEOUT])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+
+
 def history_import(
     *,
     directory: Path,
@@ -413,6 +428,7 @@ def history_import(
         return plan
     try:
         with transaction.atomic():
+            _imports_lock()
             plan = history_check(directory=directory, progress=progress)
             if not plan.ok:
                 raise HistoryProblems(plan.problems)
@@ -451,9 +467,18 @@ def history_import(
                 data=summary,
             )
     except IntegrityError as error:
-        # Two imports of the same files at once: the second finds the first's rows.
+        # Someone else wrote one of the same records meanwhile (a coordinator adding an
+        # organisation or a course by hand as the import wrote it).
         raise HistoryImportError(
-            "Another import changed the same records at the same time: nothing was imported. "
-            "Run the import again."
+            "Another change wrote some of the same records at the same time: nothing was "
+            "imported. Run the import again."
         ) from error
+    except OperationalError as error:
+        if connection.vendor == "postgresql" and getattr(error.__cause__, "sqlstate", "") in (
+            "55P03",  # lock_not_available: the lock's timeout ran out
+        ):
+            raise HistoryImportError(
+                "Another import is still running: try again when it has finished"
+            ) from error
+        raise
     return plan

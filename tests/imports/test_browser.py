@@ -11,7 +11,11 @@ from training.models import Booking
 from .history import FIGURES, HISTORY, SESSIONS
 from .test_pages import zip_of
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("questionnaires"),
+]
 
 
 def sign_in(page, live_server, next_path: str) -> None:
