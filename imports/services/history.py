@@ -10,10 +10,11 @@ were never mailed and whose token nobody holds.
 import hashlib
 import secrets
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -36,9 +37,23 @@ from training.services.terms import free_cancellation_deadline
 from ..errors import HistoryImportError, HistoryProblems
 from ..models import ImportJob
 from .bulk import ids_take, rows_insert
-from .checking import ATTENDED, HistoryPlan, history_check
+from .checking import ATTENDED, LOOKUP_CHUNK, HistoryPlan, history_check
 
 BATCH_SIZE = 2000
+SESSION_COLUMNS = (
+    "id",
+    "course_id",
+    "starts_at",
+    "ends_at",
+    "venue_id",
+    "online_url",
+    "capacity",
+    "delivering_agency_id",
+    "status",
+    "register_closed_at",
+    "import_ref",
+    "created_at",
+)
 BOOKING_COLUMNS = (
     "id",
     "session_id",
@@ -96,17 +111,6 @@ def plan_summary(plan: HistoryPlan) -> dict:
     }
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 class _Writer:
     def __init__(self, plan: HistoryPlan, *, progress: Progress | None, batch_size: int):
         self.plan, self.progress, self.batch_size = plan, progress, batch_size
@@ -115,13 +119,6 @@ class _Writer:
     def tell(self, stage: str, done: int, total: int) -> None:
         if self.progress:
             self.progress(stage, done, total)
-
-    def bulk(self, model, objects: Iterable, *, stage: str, total: int) -> list:
-        created = []
-        for batch in _batches(objects, self.batch_size):
-            created.extend(model.objects.bulk_create(batch, batch_size=self.batch_size))
-            self.tell(stage, len(created), total)
-        return created
 
     def places(self) -> None:
         plan = self.plan
@@ -191,60 +188,88 @@ class _Writer:
         for venue in Venue.objects.bulk_create(new_venues.values()):
             venues[venue.name.lower()] = venue.pk
         self.plan.venues_created = len(new_venues)
-        objects = (
-            Session(
-                course_id=self.course_pks[plan.course],
-                starts_at=plan.starts_at,
-                ends_at=plan.ends_at,
-                venue_id=venues.get(plan.venue.lower()) if plan.venue else None,
-                online_url=plan.venue if plan.venue.startswith(("http://", "https://")) else "",
-                capacity=plan.capacity,
-                delivering_agency_id=self.agency_pks[plan.delivered_by],
-                status=plan.status,
-                register_closed_at=(
-                    plan.ends_at if plan.status == Session.Status.DELIVERED else None
-                ),
-                import_ref=plan.ref,
-                created_at=self.now,
+        ids = ids_take(Session, len(new))
+        rows = (
+            (
+                pk,
+                self.course_pks[plan.course],
+                plan.starts_at,
+                plan.ends_at,
+                venues.get(plan.venue.lower()) if plan.venue else None,
+                plan.venue if plan.venue.startswith(("http://", "https://")) else "",
+                plan.capacity,
+                self.agency_pks[plan.delivered_by],
+                plan.status,
+                plan.ends_at if plan.status == Session.Status.DELIVERED else None,
+                plan.ref,
+                self.now,
             )
-            for plan in new
+            for pk, plan in zip(ids, new, strict=True)
         )
-        self.bulk(Session, objects, stage="Writing sessions", total=len(new))
-        self.session_rows = {}
-        refs = list(self.plan.sessions)
-        for start in range(0, len(refs), 900):
-            for values in Session.objects.filter(import_ref__in=refs[start : start + 900]).values(
-                "pk", "import_ref", "course_id", "starts_at", "ends_at"
-            ):
+        rows_insert(
+            Session,
+            SESSION_COLUMNS,
+            rows,
+            batch_size=self.batch_size,
+            on_batch=lambda done: self.tell("Writing sessions", done, len(new)),
+        )
+        self.session_rows = {
+            plan.ref: {
+                "pk": pk,
+                "course_id": self.course_pks[plan.course],
+                "starts_at": plan.starts_at,
+                "ends_at": plan.ends_at,
+            }
+            for pk, plan in zip(ids, new, strict=True)
+        }
+        # Those already in Coursebook, as they are there.
+        existing = [plan.ref for plan in self.plan.sessions.values() if plan.pk is not None]
+        for start in range(0, len(existing), LOOKUP_CHUNK):
+            for values in Session.objects.filter(
+                import_ref__in=existing[start : start + LOOKUP_CHUNK]
+            ).values("pk", "import_ref", "course_id", "starts_at", "ends_at"):
                 self.session_rows[values["import_ref"]] = values
 
     def people(self) -> None:
         new = [person for person in self.plan.people.values() if person.pk is None]
-        users = []
-        for person in new:
-            # No usable password: the person claims the account with a password reset.
-            user = User(
-                email=person.email,
-                full_name=person.name,
-                agency_id=self.agency_pks[person.agency],
-                date_joined=self.now,
+        ids = ids_take(User, len(new))
+        # No usable password: the person claims the account with a password reset.
+        rows = (
+            (
+                pk,
+                person.email,
+                person.name,
+                self.agency_pks[person.agency],
+                make_password(None),
+                self.now,
             )
-            user.set_unusable_password()
-            users.append(user)
-        created = self.bulk(User, users, stage="Creating accounts", total=len(users))
+            for pk, person in zip(ids, new, strict=True)
+        )
+        rows_insert(
+            User,
+            ("id", "email", "full_name", "agency_id", "password", "date_joined"),
+            rows,
+            batch_size=self.batch_size,
+            on_batch=lambda done: self.tell("Creating accounts", done, len(new)),
+        )
+        rows_insert(
+            AgencyMembership,
+            ("user_id", "agency_id", "started_at"),
+            (
+                (pk, self.agency_pks[person.agency], person.first_booked_at)
+                for pk, person in zip(ids, new, strict=True)
+            ),
+            batch_size=self.batch_size,
+        )
         delegate = Group.objects.get_or_create(name=Role.DELEGATE)[0]
-        memberships, groups = [], []
-        for user, person in zip(created, new, strict=True):
-            memberships.append(
-                AgencyMembership(
-                    user_id=user.pk, agency_id=user.agency_id, started_at=person.first_booked_at
-                )
-            )
-            groups.append(User.groups.through(user_id=user.pk, group_id=delegate.pk))
-        AgencyMembership.objects.bulk_create(memberships, batch_size=self.batch_size)
-        User.groups.through.objects.bulk_create(groups, batch_size=self.batch_size)
+        rows_insert(
+            User.groups.through,
+            ("user_id", "group_id"),
+            ((pk, delegate.pk) for pk in ids),
+            batch_size=self.batch_size,
+        )
         self.person_pks = {person.email: person.pk for person in self.plan.people.values()}
-        self.person_pks.update({user.email: user.pk for user in created})
+        self.person_pks.update({person.email: pk for pk, person in zip(ids, new, strict=True)})
 
     def terms(self) -> None:
         rows = list(Terms.objects.order_by("effective_from"))
