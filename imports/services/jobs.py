@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.services import audit_record
 
-from ..errors import HistoryImportError, HistoryProblems, UploadError
+from ..errors import HistoryImportError, HistoryProblems
 from ..models import ImportJob
 from .archives import upload_unpack
 from .checking import history_check
@@ -96,9 +96,15 @@ def import_job_create(*, upload: UploadedFile, actor: User) -> ImportJob:
     folder.mkdir(parents=True)
     try:
         names = upload_unpack(upload=upload, folder=folder)
-    except UploadError:
+        return _job_create(upload=upload, actor=actor, folder_name=folder_name, names=names)
+    except BaseException:  # Refused or not recorded: the files must not stay behind.
         shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def _job_create(
+    *, upload: UploadedFile, actor: User, folder_name: str, names: list[str]
+) -> ImportJob:
     with transaction.atomic():
         job = ImportJob.objects.create(
             created_by=actor,

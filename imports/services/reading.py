@@ -1,8 +1,8 @@
 """Reading the old system's CSV files: the format of DESIGN section 6, and each value's rules.
 
-Everything here is pure: bytes in, rows and problems out. A problem names the file, the
-line a person sees in a text editor or spreadsheet (the header is line 1), the column,
-and the reason.
+Bytes in, rows and problems out; nothing here touches the database. A problem names the
+file, the line a person sees in a text editor or spreadsheet (the header is line 1), the
+column, and the reason.
 """
 
 import csv

@@ -6,6 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Agency, Borough, User
+from audit.models import AuditEntry
+from evaluations.models import SurveyInvitation
 from imports.errors import HistoryProblems
 from imports.services.history import history_import
 from training.models import Booking, Course, Session
@@ -37,7 +39,7 @@ def problems_of(tmp_path, **files) -> list[str]:
 
 
 def assert_nothing_written():
-    for model in (Borough, Agency, User, Course, Session, Booking):
+    for model in (Borough, Agency, User, Course, Session, Booking, SurveyInvitation, AuditEntry):
         assert model.objects.count() == 0, model
 
 
