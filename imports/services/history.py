@@ -38,6 +38,7 @@ from ..errors import HistoryImportError, HistoryProblems
 from ..models import ImportJob
 from .bulk import ids_take, rows_insert
 from .checking import ATTENDED, LOOKUP_CHUNK, HistoryPlan, history_check
+from .reading import FILE_NAMES
 
 BATCH_SIZE = 2000
 SESSION_COLUMNS = (
@@ -428,6 +429,14 @@ def _imports_lock() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
 
 
+def _checked(plan: HistoryPlan) -> HistoryPlan:
+    if not plan.present:
+        raise HistoryImportError(f"None of {', '.join(FILE_NAMES)} is there: nothing to import")
+    if not plan.ok:
+        raise HistoryProblems(plan.problems)
+    return plan
+
+
 def history_import(
     *,
     directory: Path,
@@ -447,16 +456,11 @@ def history_import(
     imports are recorded as an ImportJob too, so the coordinators' page lists every import.
     """
     if dry_run:
-        plan = history_check(directory=directory, progress=progress)
-        if not plan.ok:
-            raise HistoryProblems(plan.problems)
-        return plan
+        return _checked(history_check(directory=directory, progress=progress))
     try:
         with transaction.atomic():
             _imports_lock()
-            plan = history_check(directory=directory, progress=progress)
-            if not plan.ok:
-                raise HistoryProblems(plan.problems)
+            plan = _checked(history_check(directory=directory, progress=progress))
             if plan.nothing_new():
                 return plan
             writer = _Writer(plan, progress=progress, batch_size=batch_size)

@@ -278,3 +278,15 @@ def test_a_name_already_in_coursebook_in_another_case_is_refused(tmp_path):
         "agencies.csv:3: name: 'ST MARY'S HOSPITAL' is already in Coursebook: write its name "
         "exactly as it is there"
     ]
+
+
+def test_a_directory_without_any_of_the_files_is_an_error(tmp_path):
+    (tmp_path / "Bookings.CSV").write_text(HISTORY["bookings.csv"])
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_history", str(tmp_path), stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert str(raised.value) == (
+        "None of agencies.csv, courses.csv, sessions.csv, bookings.csv, evaluations.csv is "
+        "there: nothing to import"
+    )
