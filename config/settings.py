@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "evaluations",
     "reports",
     "privacy",
+    "imports",
     "pages",
     "demo",
 ]
@@ -238,6 +239,11 @@ CELERY_BEAT_SCHEDULE = {
     "retention-anonymise": {
         "task": "privacy.tasks.people_anonymise_due",
         "schedule": crontab(day_of_month=1, hour=2, minute=45),
+    },
+    # Uploaded histories nobody confirmed are deleted after a day.
+    "expire-history-uploads": {
+        "task": "imports.tasks.import_uploads_expire_task",
+        "schedule": crontab(minute=35),
     },
     "purge-axes-attempts": {
         "task": "accounts.tasks.failed_logins_purge",

@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("pages.urls")),
     path("account/", include("accounts.urls")),
+    path("training/manage/imports/", include("imports.urls")),
     path("training/", include("training.urls")),
     path("certificates/", include("training.urls_public")),
     path("privacy/", include("privacy.urls")),

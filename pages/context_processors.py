@@ -34,6 +34,7 @@ NAVIGATION = [
             "training:manage_booking",
             "training:manage_terms",
             "training:manage_course",
+            "imports:",
         ),
         Role.COORDINATOR,
         True,

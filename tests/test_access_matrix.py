@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import OrganisationChange, OrganisationRequest, Role
+from imports.models import ImportJob
 from tests.factories import (
     AgencyFactory,
     BookingFactory,
@@ -124,6 +125,12 @@ MATRIX: dict[str, Rule] = {
     "privacy:person_record": Rule("owner", get=COORDINATORS),
     "notifications:failed": Rule(get=COORDINATORS),
     "notifications:retry": Rule(get=COORDINATORS),
+    "imports:index": Rule(get=COORDINATORS),
+    "imports:job": Rule("import_job", get=COORDINATORS),
+    "imports:job_progress": Rule("import_job", get=COORDINATORS),
+    "imports:job_confirm": Rule("import_job", get=COORDINATORS),
+    "imports:job_cancel": Rule("import_job", get=COORDINATORS),
+    "imports:problems_csv": Rule("import_job", get=COORDINATORS),
     "training:manage_sessions": Rule(get=COORDINATORS),
     "training:manage_session_create": Rule(get=COORDINATORS),
     "training:manage_session": Rule("session", get=COORDINATORS),
@@ -217,6 +224,7 @@ def world():
     change = OrganisationChange.objects.create(
         user=people["owner"], agency=AgencyFactory(name="Matrix Academy", borough=borough)
     )
+    job = ImportJob.objects.create(created_by=people["coordinator"])
     objects = {
         "token": {"uidb64": "MQ", "token": "not-a-real-token"},
         "certificate_code": {"code": "ABCD-EFGH-JKMN"},
@@ -228,6 +236,7 @@ def world():
         "organisation_request": {"pk": request.pk},
         "organisation_change": {"pk": change.pk},
         "invoice": {"pk": invoice.pk},
+        "import_job": {"pk": job.pk},
     }
     return people, objects
 
