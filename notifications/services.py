@@ -18,6 +18,9 @@ from .models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# A context entry marking a message whose body is not kept once sent (it holds a personal
+# link that must not be readable from the database).
+WITHHOLD_BODY = "_withhold_body"
 
 
 # A rush of bookings would queue one delivery task per message. Instead the first message
@@ -74,12 +77,14 @@ def outbox_enqueue(
     ics_method: str = "",
     dedupe_key: str | None = None,
     attachment: tuple[str, str, bytes] | None = None,
+    withhold_body: bool = False,
 ) -> OutboxMessage | None:
     """Store a message to send once the surrounding transaction commits.
 
     The body (emails/<template>.txt) is rendered when the message is sent. attachment is
     (file name, MIME type, content). With a dedupe_key, a second message for the same
-    cause is not stored (returns None).
+    cause is not stored (returns None). With withhold_body, the body is not kept after
+    sending.
     """
     message = OutboxMessage(
         kind=kind,
@@ -87,7 +92,8 @@ def outbox_enqueue(
         cc=sorted({address.lower() for address in cc if address}),
         subject=subject,
         template=template,
-        context={name: _freeze(value) for name, value in context.items()},
+        context={name: _freeze(value) for name, value in context.items()}
+        | ({WITHHOLD_BODY: _freeze(True)} if withhold_body else {}),
         ics_builder=ics_builder,
         ics_object=_freeze(ics_object) if ics_object is not None else None,
         ics_method=ics_method,
@@ -125,7 +131,7 @@ def outbox_render(message: OutboxMessage) -> tuple[str, str]:
 
 def _send(message: OutboxMessage) -> None:
     body, ics = outbox_render(message)
-    message.body = body
+    message.body = "" if WITHHOLD_BODY in message.context else body
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=body,

@@ -15,6 +15,7 @@ from audit.services import audit_record
 
 from ..errors import BookingError
 from ..models import Booking, Session
+from ..signals import register_closed
 from .bookings import session_lock
 from .charges import charge_sync
 from .terms import terms_in_force
@@ -201,5 +202,9 @@ def register_close(*, session: Session, actor: User) -> Session:
             summary="Register closed: "
             + ", ".join(f"{n} {Booking.Attendance(k).label.lower()}" for k, n in counts.items()),
             data=counts,
+        )
+        session_id = session.pk
+        transaction.on_commit(
+            lambda: register_closed.send(sender=Session, session_id=session_id), robust=True
         )
     return session

@@ -1,0 +1,87 @@
+"""In the room: the trainer shows a short link and QR code at the end of the session; a
+delegate who opens it signed in lands on their own form (others sign in first). Also the
+signed-in delegate's own links from My training and the 7-day reminder."""
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from training.models import Booking, Session
+from training.permissions import can_take_register
+
+from ..errors import EvaluationError
+from ..models import SurveyKind
+from ..services.invitations import invitation_for_delegate
+
+
+def short_link(session: Session) -> str:
+    return settings.COURSEBOOK_SITE_URL.rstrip("/") + reverse(
+        "evaluation_short", args=[session.pk]
+    )
+
+
+def room_screen(request, pk):
+    """The trainer's screen: the short link and its QR code, once the session has started."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('accounts:login')}?next={request.path}")
+    session = get_object_or_404(Session.objects.select_related("course"), pk=pk)
+    if not can_take_register(request.user, session):
+        raise PermissionDenied
+    started = session.starts_at <= timezone.now() and session.status != Session.Status.CANCELLED
+    link = short_link(session)
+    return render(
+        request,
+        "evaluations/room_screen.html",
+        {
+            "session": session,
+            "started": started,
+            "link": link,
+            "qr": segno.make(link, error="m").svg_data_uri(scale=8, border=2) if started else "",
+        },
+    )
+
+
+def _own_booking(request, queryset) -> Booking | None:
+    return (
+        queryset.filter(delegate=request.user)
+        .select_related("session__course", "delegate")
+        .order_by("-booked_at")
+        .first()
+    )
+
+
+@login_required
+def room_link(request, session_id):
+    """The short link: the signed-in delegate's own end-of-session form for the session."""
+    booking = _own_booking(
+        request,
+        Booking.objects.filter(session_id=session_id, status=Booking.Status.CONFIRMED),
+    )
+    if booking is None:
+        return render(request, "evaluations/not_booked.html", status=404)
+    return _open(request, booking, SurveyKind.END_OF_SESSION)
+
+
+@login_required
+def own_survey(request, booking_id, kind):
+    """From My training and the reminder: the delegate's evaluation or pre-course rating."""
+    if kind not in (SurveyKind.END_OF_SESSION, SurveyKind.PRE_COURSE):
+        raise PermissionDenied
+    booking = get_object_or_404(Booking.objects.select_related("session__course"), pk=booking_id)
+    if booking.delegate_id != request.user.pk:
+        raise PermissionDenied
+    return _open(request, booking, kind)
+
+
+def _open(request, booking: Booking, kind: str):
+    try:
+        invitation = invitation_for_delegate(booking=booking, kind=kind, actor=request.user)
+    except EvaluationError as error:
+        messages.info(request, str(error))
+        return redirect("training:my_training")
+    return redirect("evaluations:survey", invitation.pk)
