@@ -82,29 +82,51 @@ def _answer_fields(question: Question, value) -> dict:
 
 
 def _save(invitation: SurveyInvitation, page: int, answers: PageAnswers) -> SurveyResponse:
+    """Write one page's answers in a fixed number of queries, however many questions."""
     now = timezone.now()
     response, _ = SurveyResponse.objects.get_or_create(invitation=invitation)
     questions = {q.key: q for q in invitation.questionnaire.questions.filter(page=page)}
+    if set(answers.answers) - set(questions):
+        raise EvaluationError("That question is not on this page")
+    existing = {a.question_id: a for a in response.answers.filter(question__page=page)}
+    new, changed = [], []
     for key, value in answers.answers.items():
-        if key not in questions:
-            raise EvaluationError("That question is not on this page")
-        Answer.objects.update_or_create(
-            response=response,
-            question=questions[key],
-            defaults=_answer_fields(questions[key], value),
-        )
+        question = questions[key]
+        fields = _answer_fields(question, value)
+        answer = existing.get(question.pk)
+        if answer is None:
+            new.append(Answer(response=response, question=question, **fields))
+        else:
+            for name, field_value in fields.items():
+                setattr(answer, name, field_value)
+            changed.append(answer)
+    Answer.objects.bulk_create(new)
+    Answer.objects.bulk_update(changed, ["rating", "choice", "choices", "text"])
+
     outcome_ids = set(invitation.booking.session.course.outcomes.values_list("pk", flat=True))
     allowed_fields = {
         OUTCOME_FIELDS[q.kind] for q in questions.values() if q.kind in OUTCOME_FIELDS
     }
-    for outcome_id, ratings in answers.ratings.items():
-        if outcome_id not in outcome_ids or set(ratings) - allowed_fields:
+    if answers.ratings:
+        if set(answers.ratings) - outcome_ids or any(
+            set(ratings) - allowed_fields for ratings in answers.ratings.values()
+        ):
             raise EvaluationError("That learning outcome is not on this page")
-        OutcomeRating.objects.update_or_create(
-            response=response,
-            outcome_id=outcome_id,
-            defaults={name: _check_rating(value) for name, value in ratings.items()},
-        )
+        rated = {r.outcome_id: r for r in response.outcome_ratings.all()}
+        new_ratings, changed_ratings = [], []
+        for outcome_id, ratings in answers.ratings.items():
+            checked = {name: _check_rating(value) for name, value in ratings.items()}
+            rating = rated.get(outcome_id)
+            if rating is None:
+                new_ratings.append(
+                    OutcomeRating(response=response, outcome_id=outcome_id, **checked)
+                )
+            else:
+                for name, value in checked.items():
+                    setattr(rating, name, value)
+                changed_ratings.append(rating)
+        OutcomeRating.objects.bulk_create(new_ratings)
+        OutcomeRating.objects.bulk_update(changed_ratings, sorted(allowed_fields))
     response.page_reached = max(response.page_reached, page + 1)
     response.updated_at = now
     response.save(update_fields=["page_reached", "updated_at"])
