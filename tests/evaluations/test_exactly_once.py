@@ -13,12 +13,12 @@ import pytest
 from django.db import IntegrityError, transaction
 
 import evaluations.services.invitations as invitations_service
+from evaluations.apps import _register_closed
 from evaluations.models import SurveyInvitation, SurveyKind
 from evaluations.services.invitations import survey_messages_send_due
 from evaluations.tasks import end_of_session_send_due, follow_ups_send_due
 from notifications.models import OutboxMessage
 from notifications.services import outbox_deliver_all
-from evaluations.apps import _register_closed
 from tests.concurrency import race
 from training.signals import register_closed
 
@@ -71,8 +71,9 @@ def claim_bypassed(monkeypatch):
 
     def claim_without_lock(pks, *, stage, now):
         due = list(
-            SurveyInvitation.objects.filter(pk__in=pks, **{f"{stage}__isnull": True})
-            .values_list("pk", flat=True)
+            SurveyInvitation.objects.filter(pk__in=pks, **{f"{stage}__isnull": True}).values_list(
+                "pk", flat=True
+            )
         )
         barrier.wait()
         SurveyInvitation.objects.filter(pk__in=due).update(**{stage: now})
@@ -140,8 +141,9 @@ def test_running_every_task_again_the_same_day_sends_nothing_new(settings):
     ]
     for moment in moments:
         with at(moment):
-            first = end_of_session_send_due()["messages"] + follow_ups_send_due()["messages_queued"]
-            assert first > 0
+            sent = end_of_session_send_due()["messages"]
+            sent += follow_ups_send_due()["messages_queued"]
+            assert sent > 0
             for later in (moment, moment + timedelta(hours=5)):
                 with at(later):
                     assert end_of_session_send_due()["messages"] == 0

@@ -119,7 +119,7 @@ def test_a_missing_answer_or_a_rating_outside_1_to_4_keeps_what_was_typed(client
     assert "There is a problem" in text
     assert "Choose Poor, Satisfactory, Good or Excellent" in text
     assert "Answer “How would you rate the venue, or the online delivery?”" in text
-    assert 'govuk-form-group--error' in text
+    assert "govuk-form-group--error" in text
     # What was typed is still chosen.
     assert re.search(r'name="objectives_met"[^>]*value="partly"[^>]*checked', text)
     assert re.search(r'name="trainer_knowledge"[^>]*value="4"[^>]*checked', text)
@@ -200,7 +200,9 @@ def test_a_get_on_an_answer_link_records_nothing_and_the_button_confirms(client,
     assert follow_up.response.answers.get(question__key=keys.USED_LEARNING).choice == "partly"
 
 
-def test_the_certificate_waits_for_the_evaluation_when_the_gate_is_on(client, invitation, settings):
+def test_the_certificate_waits_for_the_evaluation_when_the_gate_is_on(
+    client, invitation, settings
+):
     settings.COURSEBOOK_CERTIFICATE_NEEDS_EVALUATION = True
     booking = invitation.booking
     certificate = reverse("training:certificate", args=[booking.pk])
