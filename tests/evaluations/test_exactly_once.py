@@ -153,17 +153,16 @@ def test_running_every_task_again_the_same_day_sends_nothing_new(settings):
 @pytest.mark.django_db
 def test_a_crash_between_claim_and_queueing_is_sent_by_the_next_sweep_once(invited, monkeypatch):
     real_queue = invitations_service._queue
-    calls = {"n": 0}
+    seen = {}
 
-    def crash_on_the_fifth(**kwargs):
-        calls["n"] += 1
-        if calls["n"] == 5:
-            raise RuntimeError("worker killed")
-        return real_queue(**kwargs)
+    def crash_after_claiming(messages):
+        seen["claimed"] = SurveyInvitation.objects.filter(sent_at__isnull=False).count()
+        raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(invitations_service, "_queue", crash_on_the_fifth)
+    monkeypatch.setattr(invitations_service, "_queue", crash_after_claiming)
     with at(SOON), pytest.raises(RuntimeError):
         survey_messages_send_due(kinds=[SurveyKind.END_OF_SESSION])
+    assert seen["claimed"] == 12  # it died holding the claims
     # The chunk's transaction rolled back: nothing claimed, nothing queued.
     assert SurveyInvitation.objects.filter(sent_at__isnull=False).count() == 0
     assert not OutboxMessage.objects.exists()
