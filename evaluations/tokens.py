@@ -41,3 +41,17 @@ def looks_like_token(token: str) -> bool:
     return len(token) == TOKEN_LENGTH and all(
         ch.isascii() and (ch.isalnum() or ch in "-_") for ch in token
     )
+
+
+def invitation_for_token(token: str):
+    """The mailed invitation a link's token opens, or None (malformed, unknown, tampered,
+    imported, or a kind that is never mailed)."""
+    from .models import SurveyInvitation, SurveyKind
+
+    if not looks_like_token(token):
+        return None
+    return (
+        SurveyInvitation.objects.filter(token_hash=token_hash(token), is_imported=False)
+        .exclude(kind=SurveyKind.PRE_COURSE)
+        .first()
+    )

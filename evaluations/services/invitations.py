@@ -185,14 +185,15 @@ def invitation_for_delegate(*, booking: Booking, kind: str, actor: User) -> Surv
         invitation.closes_at = session.starts_at
     else:  # Open from the room until 30 days after the register closes, at the least.
         invitation.closes_at = max(invitation.closes_at, session.ends_at + timedelta(days=30))
-    invitations_bulk_create([invitation])
-    invitation = SurveyInvitation.objects.get(booking=booking, kind=kind)
-    audit_record(
-        actor=actor,
-        action="survey_opened_by_delegate",
-        obj=invitation,
-        summary=f"{invitation.get_kind_display()} opened from Coursebook",
-    )
+    with transaction.atomic():
+        invitations_bulk_create([invitation])
+        invitation = SurveyInvitation.objects.get(booking=booking, kind=kind)
+        audit_record(
+            actor=actor,
+            action="survey_opened_by_delegate",
+            obj=invitation,
+            summary=f"{invitation.get_kind_display()} opened from Coursebook",
+        )
     return invitation
 
 

@@ -21,7 +21,7 @@ from ..forms import SurveyPageForm, initial_from
 from ..models import SurveyInvitation, SurveyKind
 from ..selectors import action_plan, invitation_for_survey, survey_form
 from ..services.responses import response_save_page, response_submit
-from ..tokens import looks_like_token, token_hash
+from ..tokens import invitation_for_token
 
 SESSION_KEY = "evaluations_invitations"
 ANSWER_LINK_VALUES = {value for value, _ in keys.USED_LEARNING_CHOICES}
@@ -82,12 +82,8 @@ def allow_in_session(request, invitation: SurveyInvitation) -> None:
 @never_cache
 def link_open(request, token: str = "", answer: str = ""):
     """The link in the email: look the token up by its hash, then redirect without it."""
-    if not looks_like_token(token):
-        return _problem(request, "invalid")
-    invitation = SurveyInvitation.objects.filter(
-        token_hash=token_hash(token), is_imported=False
-    ).first()
-    if invitation is None or invitation.kind == SurveyKind.PRE_COURSE:
+    invitation = invitation_for_token(token)
+    if invitation is None:
         return _problem(request, "invalid")
     problem = _state(invitation)
     if problem:

@@ -13,16 +13,19 @@ import pytest
 from django.db import IntegrityError, transaction
 
 import evaluations.services.invitations as invitations_service
+from audit.models import AuditEntry
 from evaluations.apps import _register_closed
+from evaluations.errors import SurveyAlreadySubmittedError
 from evaluations.models import SurveyInvitation, SurveyKind
 from evaluations.services.invitations import survey_messages_send_due
+from evaluations.services.responses import response_save_page, response_submit
 from evaluations.tasks import end_of_session_send_due, follow_ups_send_due
 from notifications.models import OutboxMessage
 from notifications.services import outbox_deliver_all
 from tests.concurrency import race
 from training.signals import register_closed
 
-from .factories import START, at, delivered_session
+from .factories import START, at, delivered_session, end_of_session_answers
 
 CLOSED = START + timedelta(hours=7)
 SOON = CLOSED + timedelta(hours=1)
@@ -207,3 +210,24 @@ def test_closing_the_register_invites_at_once_through_the_kick():
     assert SurveyInvitation.objects.get().booking == bookings[0]
     with at(SOON):  # the hourly sweep after it finds nothing more to do
         assert end_of_session_send_due()["messages"] == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_submitting_twice_at_once_submits_once(invited):
+    invitation = SurveyInvitation.objects.get(booking=invited[0])
+    pages = end_of_session_answers(invitation)
+    with at(SOON):
+        response_save_page(invitation=invitation, page=1, answers=pages[1])
+        response_save_page(invitation=invitation, page=2, answers=pages[2])
+
+    def submit():
+        with at(SOON + timedelta(minutes=1)):
+            return response_submit(invitation=invitation, page=3, answers=pages[3])
+
+    outcomes = race([submit, submit, submit])
+    assert sum(isinstance(o, SurveyInvitation) for o in outcomes) == 1
+    assert sum(isinstance(o, SurveyAlreadySubmittedError) for o in outcomes) == 2
+    assert AuditEntry.objects.filter(action="survey_submitted").count() == 1
+    assert AuditEntry.objects.filter(action="booking_evaluated").count() == 1
