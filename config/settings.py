@@ -217,11 +217,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.reminders_send_due",
         "schedule": crontab(minute=5),
     },
-    # Runs daily; issues invoices only on the first working day of the month.
-    "monthly-invoices": {
-        "task": "training.tasks.invoices_monthly",
-        "schedule": crontab(hour=6, minute=30),
-    },
     # End-of-session evaluations: invitations for closed registers, reminders, closing.
     "evaluation-invitations": {
         "task": "evaluations.tasks.end_of_session_send_due",
@@ -232,6 +227,11 @@ CELERY_BEAT_SCHEDULE = {
     "follow-up-surveys": {
         "task": "evaluations.tasks.follow_ups_send_due",
         "schedule": crontab(hour=8, minute=0),
+    },
+    # Runs daily; issues invoices only on the first working day of the month.
+    "monthly-invoices": {
+        "task": "training.tasks.invoices_monthly",
+        "schedule": crontab(hour=6, minute=30),
     },
     "purge-axes-attempts": {
         "task": "accounts.tasks.failed_logins_purge",

@@ -15,6 +15,7 @@ urlpatterns = [
     # Signed-in delegates: from My training, the reminder and the room.
     path("bookings/<int:booking_id>/<slug:kind>/", room.own_survey, name="own_survey"),
     path("sessions/<int:pk>/in-the-room/", room.room_screen, name="room_screen"),
+    path("sessions/<int:pk>/in-the-room/qr.svg", room.room_qr, name="room_qr"),
     path("sessions/<int:pk>/results/", results.session_results_view, name="session_results"),
     path("questionnaires/", results.questionnaires, name="questionnaires"),
     path(

@@ -18,9 +18,6 @@ from .models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-# A context entry marking a message whose body is not kept once sent (it holds a personal
-# link that must not be readable from the database).
-WITHHOLD_BODY = "_withhold_body"
 
 
 # A rush of bookings would queue one delivery task per message. Instead the first message
@@ -62,6 +59,11 @@ def _thaw(frozen: dict):
     if "model" in frozen:
         return apps.get_model(frozen["model"])._default_manager.get(pk=frozen["pk"])
     return frozen["value"]
+
+
+# A context entry marking a message whose body is not kept once sent (it holds a personal
+# link that must not be readable from the database).
+WITHHOLD_BODY = "_withhold_body"
 
 
 def _message(

@@ -2,11 +2,16 @@
 delegate who opens it signed in lands on their own form (others sign in first). Also the
 signed-in delegate's own links from My training and the 7-day reminder."""
 
+import io
+from functools import wraps
+
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,25 +30,44 @@ def short_link(session: Session) -> str:
     )
 
 
-def room_screen(request, pk):
+def _started(session: Session) -> bool:
+    return session.starts_at <= timezone.now() and session.status != Session.Status.CANCELLED
+
+
+def trainer_session(view):
+    """The session for its trainers and coordinators; others sign in, or get 403."""
+
+    @wraps(view)
+    def wrapped(request, pk):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        session = get_object_or_404(Session.objects.select_related("course"), pk=pk)
+        if not can_take_register(request.user, session):
+            raise PermissionDenied
+        return view(request, session)
+
+    return wrapped
+
+
+@trainer_session
+def room_screen(request, session):
     """The trainer's screen: the short link and its QR code, once the session has started."""
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('accounts:login')}?next={request.path}")
-    session = get_object_or_404(Session.objects.select_related("course"), pk=pk)
-    if not can_take_register(request.user, session):
-        raise PermissionDenied
-    started = session.starts_at <= timezone.now() and session.status != Session.Status.CANCELLED
-    link = short_link(session)
     return render(
         request,
         "evaluations/room_screen.html",
-        {
-            "session": session,
-            "started": started,
-            "link": link,
-            "qr": segno.make(link, error="m").svg_data_uri(scale=8, border=2) if started else "",
-        },
+        {"session": session, "started": _started(session), "link": short_link(session)},
     )
+
+
+@trainer_session
+def room_qr(request, session):
+    """The QR code of the short link, as an SVG image of its own (the pages' Content
+    Security Policy allows images from Coursebook only)."""
+    if not _started(session):
+        raise Http404
+    image = io.BytesIO()
+    segno.make(short_link(session), error="m").save(image, kind="svg", scale=8, border=2)
+    return HttpResponse(image.getvalue(), content_type="image/svg+xml")
 
 
 def _own_booking(request, queryset) -> Booking | None:

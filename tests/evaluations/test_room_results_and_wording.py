@@ -44,13 +44,18 @@ def test_the_register_shows_the_room_link_once_the_session_has_started(client):
         client.force_login(session.trainer)
         assert screen not in client.get(reverse("training:register", args=[session.pk])).text
         assert "appear here once the session has started" in client.get(screen).text
+        assert client.get(reverse("evaluations:room_qr", args=[session.pk])).status_code == 404
     with at(START + timedelta(hours=6, minutes=45)):
         client.force_login(session.trainer)
         assert screen in client.get(reverse("training:register", args=[session.pk])).text
         page = client.get(screen).text
     short = reverse("evaluation_short", args=[session.pk])
     assert f"http://127.0.0.1:8000{short}" in page
-    assert 'src="data:image/svg+xml' in page and "QR code for" in page
+    qr = reverse("evaluations:room_qr", args=[session.pk])
+    assert f'src="{qr}"' in page and "QR code for" in page
+    with at(START + timedelta(hours=6, minutes=45)):
+        image = client.get(qr)
+    assert image["Content-Type"] == "image/svg+xml" and b"<svg" in image.content
 
 
 def test_only_the_sessions_trainers_and_coordinators_see_the_room_screen(client):
@@ -60,6 +65,7 @@ def test_only_the_sessions_trainers_and_coordinators_see_the_room_screen(client)
         assert client.get(screen).status_code == 302  # sign in first
         client.force_login(UserFactory(roles=["trainer"]))
         assert client.get(screen).status_code == 403
+        assert client.get(reverse("evaluations:room_qr", args=[session.pk])).status_code == 403
         client.force_login(coordinator())
         assert client.get(screen).status_code == 200
 
