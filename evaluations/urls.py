@@ -13,7 +13,7 @@ urlpatterns = [
     path("surveys/<int:pk>/page/<int:page>/", surveys.survey_page, name="survey_page"),
     path("surveys/<int:pk>/thank-you/", surveys.survey_done, name="survey_done"),
     # Signed-in delegates: from My training, the reminder and the room.
-    path("bookings/<int:booking_id>/<slug:kind>/", room.own_survey, name="own_survey"),
+    path("bookings/<int:pk>/before-you-come/", room.pre_course, name="pre_course"),
     path("sessions/<int:pk>/in-the-room/", room.room_screen, name="room_screen"),
     path("sessions/<int:pk>/in-the-room/qr.svg", room.room_qr, name="room_qr"),
     path("sessions/<int:pk>/results/", results.session_results_view, name="session_results"),

@@ -91,7 +91,7 @@ def pre_course_invite(booking: Booking) -> str:
         booking=booking, kind=SurveyKind.PRE_COURSE, submitted_at__isnull=False
     ).exists():
         return ""
-    url = _site(reverse("evaluations:own_survey", args=[booking.pk, SurveyKind.PRE_COURSE]))
+    url = _site(reverse("evaluations:pre_course", args=[booking.pk]))
     return (
         "Optional: before you come, rate where you are now on each of the workshop's "
         f"learning outcomes (one short page, after signing in): {url}"

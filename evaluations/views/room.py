@@ -80,11 +80,10 @@ def _own_booking(request, queryset) -> Booking | None:
 
 
 @login_required
-def room_link(request, session_id):
+def room_link(request, pk):
     """The short link: the signed-in delegate's own end-of-session form for the session."""
     booking = _own_booking(
-        request,
-        Booking.objects.filter(session_id=session_id, status=Booking.Status.CONFIRMED),
+        request, Booking.objects.filter(session_id=pk, status=Booking.Status.CONFIRMED)
     )
     if booking is None:
         return render(request, "evaluations/not_booked.html", status=404)
@@ -92,14 +91,13 @@ def room_link(request, session_id):
 
 
 @login_required
-def own_survey(request, booking_id, kind):
-    """From My training and the reminder: the delegate's evaluation or pre-course rating."""
-    if kind not in (SurveyKind.END_OF_SESSION, SurveyKind.PRE_COURSE):
-        raise PermissionDenied
-    booking = get_object_or_404(Booking.objects.select_related("session__course"), pk=booking_id)
+def pre_course(request, pk):
+    """From My training and the 7-day reminder: the delegate's optional rating of each
+    learning outcome before coming."""
+    booking = get_object_or_404(Booking.objects.select_related("session__course"), pk=pk)
     if booking.delegate_id != request.user.pk:
         raise PermissionDenied
-    return _open(request, booking, kind)
+    return _open(request, booking, SurveyKind.PRE_COURSE)
 
 
 def _open(request, booking: Booking, kind: str):

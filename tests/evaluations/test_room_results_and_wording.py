@@ -102,7 +102,7 @@ def test_the_true_pre_rating_from_my_training_and_the_7_day_reminder(client):
         reminders_send_due()
         outbox_deliver_all()
         (reminder,) = [m for m in mail.outbox if "Reminder" in m.subject]
-        pre_url = reverse("evaluations:own_survey", args=[booking.pk, SurveyKind.PRE_COURSE])
+        pre_url = reverse("evaluations:pre_course", args=[booking.pk])
         assert pre_url in reminder.body
         client.force_login(delegate)
         assert pre_url in client.get(reverse("training:my_training")).text
@@ -125,7 +125,7 @@ def test_the_true_pre_rating_from_my_training_and_the_7_day_reminder(client):
         late_booking = booking_create(session=session, delegate=late, actor=late)
     with at(START + timedelta(minutes=1)):
         client.force_login(late)
-        url = reverse("evaluations:own_survey", args=[late_booking.pk, SurveyKind.PRE_COURSE])
+        url = reverse("evaluations:pre_course", args=[late_booking.pk])
         refused = client.get(url, follow=True)
         assert "closed when it started" in refused.text  # no rating "before" once it began
     assert not SurveyInvitation.objects.filter(booking=late_booking).exists()
