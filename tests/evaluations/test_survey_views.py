@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEntry
@@ -235,3 +237,48 @@ def test_survey_pages_run_a_fixed_number_of_queries(client, django_assert_max_nu
         with django_assert_max_num_queries(24):
             client.post(page_url(invitation, 2), page_two(invitation))
     assert OutcomeRating.objects.filter(after=3, before=1).count() == 6
+
+
+def test_the_line_manager_answers_through_their_own_link(client, settings):
+    settings.COURSEBOOK_MANAGER_FOLLOW_UP_BOOKED_FROM = "2000-01-01"
+    session, (booking,) = delivered_session(line_manager_email="boss@example.org")
+    with at(START + timedelta(days=90, hours=8)):
+        follow_ups_send_due()
+        manager = SurveyInvitation.objects.get(kind=SurveyKind.MANAGER)
+        assert manager.recipient_email == "boss@example.org"
+        # The delegate, signed in, cannot open their manager's form.
+        client.force_login(booking.delegate)
+        assert client.get(page_url(manager, 1)).status_code == 403
+        client.logout()
+        open_link(client, manager)
+        page = client.get(page_url(manager, 1)).text
+        assert booking.delegate.full_name in page and "Have you seen a change" in page
+        response = client.post(page_url(manager, 1), {keys.SEEN_CHANGE: "partly"})
+        assert response["Location"] == reverse("evaluations:survey_done", args=[manager.pk])
+    manager.refresh_from_db()
+    assert manager.response.answers.get(question__key=keys.SEEN_CHANGE).choice == "partly"
+    assert not AuditEntry.objects.get(action="survey_submitted").actor  # not the delegate
+
+
+def test_my_training_costs_one_query_more_however_many_surveys(client, django_assert_num_queries):
+    delegate = UserFactory()
+
+    def my_training_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("training:my_training")).status_code == 200
+        return len(captured)
+
+    delivered_session(delegates=[delegate])
+    with at(SOON):
+        invitations_create_for_closed_registers()
+        client.force_login(delegate)
+        one = my_training_queries()
+    for day in range(1, 6):
+        delivered_session(starts_at=START + timedelta(days=day), delegates=[delegate])
+    with at(SOON + timedelta(days=6)):
+        invitations_create_for_closed_registers()
+        client.force_login(delegate)
+        assert SurveyInvitation.objects.filter(booking__delegate=delegate).count() == 6
+        with django_assert_num_queries(one):
+            page = client.get(reverse("training:my_training")).text
+    assert page.count("Evaluate Safeguarding workshop") == 6
