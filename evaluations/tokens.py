@@ -10,6 +10,7 @@ import base64
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 LINK_SALT = "coursebook.evaluations.survey-link"
@@ -22,9 +23,20 @@ def link_nonce_new() -> str:
     return secrets.token_hex(16)
 
 
-def link_token(nonce: str) -> str:
-    digest = salted_hmac(LINK_SALT, nonce, algorithm="sha256").digest()
+def link_token(nonce: str, *, secret: str | None = None) -> str:
+    digest = salted_hmac(LINK_SALT, nonce, secret=secret, algorithm="sha256").digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def invitation_link_token(invitation) -> str:
+    """The token of an invitation's link, as first mailed: made with SECRET_KEY, or with the
+    key it had then (SECRET_KEY_FALLBACKS), so that rotating the key keeps the links
+    already sent working and reminders carry the same link."""
+    for secret in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
+        token = link_token(invitation.link_nonce, secret=secret)
+        if token_hash(token) == invitation.token_hash:
+            return token
+    return link_token(invitation.link_nonce)
 
 
 def token_hash(token: str) -> str:

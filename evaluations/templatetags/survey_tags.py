@@ -15,7 +15,7 @@ from training.models import Booking, Session
 from .. import keys
 from ..models import Answer, SurveyInvitation, SurveyKind
 from ..selectors import open_surveys
-from ..tokens import link_token
+from ..tokens import invitation_link_token
 
 register = template.Library()
 
@@ -47,7 +47,7 @@ def survey_items(invitation_ids: str) -> list[dict]:
         )
     items = []
     for invitation in sorted(invitations, key=lambda i: (i.booking.session.starts_at, i.pk)):
-        token = link_token(invitation.link_nonce)
+        token = invitation_link_token(invitation)
         items.append(
             {
                 "invitation": invitation,

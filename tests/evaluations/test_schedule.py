@@ -214,3 +214,18 @@ def test_the_follow_up_delay_is_a_setting(settings):
         assert follow_ups_send_due()["messages_queued"] == 0
     with at(START + timedelta(days=120, hours=2)):
         assert follow_ups_send_due()["messages_queued"] == 1
+
+
+def test_a_reminder_after_the_secret_key_is_rotated_carries_the_same_link(settings):
+    session, (asha,) = delivered_session()
+    OutboxMessage.objects.all().delete()
+    with at(CLOSED + timedelta(hours=1)):
+        end_of_session_send_due()
+        outbox_deliver_all()
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-for-coursebook-" + "x" * 30
+    with at(CLOSED + timedelta(days=2, hours=2)):
+        end_of_session_send_due()
+        outbox_deliver_all()
+    first, reminder = (re.search(r"/evaluations/s/(\S+)/", m.body).group(1) for m in mail.outbox)
+    assert first == reminder
