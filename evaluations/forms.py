@@ -95,14 +95,23 @@ class SurveyPageForm(forms.Form):
             },
         )
 
-    def page_answers(self) -> PageAnswers:
+    def page_answers(self, *, answered_only: bool = False) -> PageAnswers:
+        """The page's answers; with answered_only, only the valid, non-empty ones (what a
+        page sent with errors keeps)."""
         page = PageAnswers()
+
+        def wanted(name: str) -> bool:
+            return not answered_only or self.cleaned_data.get(name) not in (None, "", [])
+
         for question in self.questions:
             if question.kind in OUTCOME_FIELDS:
                 for outcome in self.outcomes:
-                    value = self.cleaned_data.get(outcome_field_name(question, outcome))
-                    page.ratings.setdefault(outcome.pk, {})[OUTCOME_FIELDS[question.kind]] = value
-            else:
+                    name = outcome_field_name(question, outcome)
+                    if wanted(name):
+                        page.ratings.setdefault(outcome.pk, {})[OUTCOME_FIELDS[question.kind]] = (
+                            self.cleaned_data.get(name)
+                        )
+            elif wanted(question.key):
                 page.answers[question.key] = self.cleaned_data.get(question.key)
         return page
 

@@ -81,7 +81,9 @@ def _answer_fields(question: Question, value) -> dict:
     return fields
 
 
-def _save(invitation: SurveyInvitation, page: int, answers: PageAnswers) -> SurveyResponse:
+def _save(
+    invitation: SurveyInvitation, page: int, answers: PageAnswers, *, complete: bool = True
+) -> SurveyResponse:
     """Write one page's answers in a fixed number of queries, however many questions."""
     now = timezone.now()
     response, _ = SurveyResponse.objects.get_or_create(invitation=invitation)
@@ -127,19 +129,21 @@ def _save(invitation: SurveyInvitation, page: int, answers: PageAnswers) -> Surv
                 changed_ratings.append(rating)
         OutcomeRating.objects.bulk_create(new_ratings)
         OutcomeRating.objects.bulk_update(changed_ratings, sorted(allowed_fields))
-    response.page_reached = max(response.page_reached, page + 1)
+    if complete:  # The next page opens only once this one is fully answered.
+        response.page_reached = max(response.page_reached, page + 1)
     response.updated_at = now
     response.save(update_fields=["page_reached", "updated_at"])
     return response
 
 
 def response_save_page(
-    *, invitation: SurveyInvitation, page: int, answers: PageAnswers
+    *, invitation: SurveyInvitation, page: int, answers: PageAnswers, complete: bool = True
 ) -> SurveyResponse:
-    """Keep one page's answers as a draft (answers already kept are replaced)."""
+    """Keep one page's answers as a draft (answers already kept are replaced). A page
+    sent with errors keeps its valid answers (complete=False) without opening the next."""
     with transaction.atomic():
         invitation = _lock_open(invitation.pk)
-        return _save(invitation, page, answers)
+        return _save(invitation, page, answers, complete=complete)
 
 
 def missing_answers(invitation: SurveyInvitation, response: SurveyResponse) -> list[Question]:

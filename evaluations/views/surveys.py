@@ -7,6 +7,8 @@ never records an answer (mail scanners follow links): an answer link only choose
 answer on the form, and the person confirms with the button.
 """
 
+import contextlib
+
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -176,6 +178,8 @@ def survey_page(request, invitation, page: int):
             if last:
                 return redirect("evaluations:survey_done", invitation.pk)
             return redirect("evaluations:survey_page", invitation.pk, pages[pages.index(page) + 1])
+    elif request.method == "POST":
+        _keep_valid_answers(invitation, page, form)
     booking = invitation.booking
     return render(
         request,
@@ -197,6 +201,16 @@ def survey_page(request, invitation, page: int):
             "answer_chosen": chosen in ANSWER_LINK_VALUES,
         },
     )
+
+
+def _keep_valid_answers(invitation, page: int, form: SurveyPageForm) -> None:
+    """A page sent with errors keeps what was valid, so a refresh or coming back later
+    loses nothing typed."""
+    answers = form.page_answers(answered_only=True)
+    if answers.answers or answers.ratings:
+        # Closed or submitted meanwhile: the page says so when it is opened again.
+        with contextlib.suppress(EvaluationError):
+            response_save_page(invitation=invitation, page=page, answers=answers, complete=False)
 
 
 @survey_access

@@ -126,7 +126,15 @@ def test_a_missing_answer_or_a_rating_outside_1_to_4_keeps_what_was_typed(client
     assert re.search(r'name="objectives_met"[^>]*value="partly"[^>]*checked', text)
     assert re.search(r'name="trainer_knowledge"[^>]*value="4"[^>]*checked', text)
     assert not re.search(r'name="venue"[^>]*checked', text)
-    assert not SurveyResponse.objects.exists()  # nothing kept from an invalid page
+    # The valid answers are kept as a draft: a refresh shows them, the missing one still
+    # missing, and the next page stays shut until this one is complete.
+    with at(SOON + timedelta(minutes=1)):
+        refreshed = client.get(page_url(invitation, 1)).text
+        assert client.get(page_url(invitation, 2))["Location"] == page_url(invitation, 1)
+    assert re.search(r'name="objectives_met"[^>]*value="partly"[^>]*checked', refreshed)
+    assert not re.search(r'name="experience"[^>]*checked', refreshed)  # 5 was refused
+    assert not re.search(r'name="venue"[^>]*checked', refreshed)
+    assert SurveyResponse.objects.get().page_reached == 1
 
 
 def test_a_draft_survives_a_refresh_and_coming_back_later(client, invitation):
