@@ -36,8 +36,6 @@ CLAIM_CHUNK = 500
 CREATE_BATCH = 2000
 ANALYZE_AFTER = 1000
 
-MAILED_KINDS = (SurveyKind.END_OF_SESSION, SurveyKind.FOLLOW_UP, SurveyKind.MANAGER)
-DELEGATE_KINDS = (SurveyKind.END_OF_SESSION, SurveyKind.PRE_COURSE, SurveyKind.FOLLOW_UP)
 
 SUBJECTS = {
     SurveyKind.END_OF_SESSION: ("Evaluate {course}", "Evaluate your training sessions"),

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from evaluations import keys
-from evaluations.models import Questionnaire, SurveyInvitation, SurveyKind
+from evaluations.models import Questionnaire, SurveyInvitation
 from evaluations.services.responses import PageAnswers, response_save_page, response_submit
 from tests.factories import CourseFactory, SessionFactory, UserFactory
 from training.models import Booking, Session
@@ -102,6 +102,3 @@ def answer_follow_up(invitation: SurveyInvitation, used: str = "yes") -> SurveyI
 
 def current(kind: str) -> Questionnaire:
     return Questionnaire.objects.filter(kind=kind).order_by("-version").first()
-
-
-__all__ = ["SurveyKind"]
