@@ -229,3 +229,11 @@ def test_a_reminder_after_the_secret_key_is_rotated_carries_the_same_link(settin
         outbox_deliver_all()
     first, reminder = (re.search(r"/evaluations/s/(\S+)/", m.body).group(1) for m in mail.outbox)
     assert first == reminder
+
+
+def test_a_follow_up_delay_outside_90_to_180_days_is_refused(settings):
+    settings.COURSEBOOK_FOLLOW_UP_DAYS = 200
+    delivered_session()
+    with at(START + timedelta(days=200, hours=8)), pytest.raises(ValueError, match="90 and 180"):
+        follow_ups_send_due()
+    assert not SurveyInvitation.objects.filter(kind=SurveyKind.FOLLOW_UP).exists()
