@@ -230,6 +230,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.reminders_send_due",
         "schedule": crontab(minute=5),
     },
+    # End-of-session evaluations: invitations for closed registers, reminders, closing.
+    "evaluation-invitations": {
+        "task": "evaluations.tasks.end_of_session_send_due",
+        "schedule": crontab(minute=20),
+    },
+    # Follow-up impact surveys and line managers' forms: once a day, so that a delegate due
+    # several on one day gets one digest.
+    "follow-up-surveys": {
+        "task": "evaluations.tasks.follow_ups_send_due",
+        "schedule": crontab(hour=8, minute=0),
+    },
     # Runs daily; issues invoices only on the first working day of the month.
     "monthly-invoices": {
         "task": "training.tasks.invoices_monthly",
@@ -325,3 +336,16 @@ COURSEBOOK_CREDIT_NOTE_PREFIX = env.str("CREDIT_NOTE_PREFIX", default="LSCB-CN-"
 COURSEBOOK_RETENTION_YEARS = env.int("RETENTION_YEARS", default=7)
 COURSEBOOK_INVOICE_RETENTION_YEARS = env.int("INVOICE_RETENTION_YEARS", default=6)
 COURSEBOOK_CERTIFICATE_NEEDS_EVALUATION = env.bool("CERTIFICATE_NEEDS_EVALUATION", default=True)
+
+# Evaluations: the follow-up impact survey goes this many days after the session (90 to
+# 180); the line manager is asked too when this is on and the delegate booked after the
+# booking page began saying so.
+COURSEBOOK_FOLLOW_UP_DAYS = env.int("FOLLOW_UP_DAYS", default=90)
+if not 90 <= COURSEBOOK_FOLLOW_UP_DAYS <= 180:
+    raise ImproperlyConfigured("FOLLOW_UP_DAYS must be between 90 and 180 (3 to 6 months).")
+COURSEBOOK_MANAGER_FOLLOW_UP = env.bool("MANAGER_FOLLOW_UP", default=True)
+COURSEBOOK_MANAGER_FOLLOW_UP_BOOKED_FROM = env.str(
+    "MANAGER_FOLLOW_UP_BOOKED_FROM", default="2026-12-01"
+)
+# Trainers see comments (never names) once a session has this many responses.
+COURSEBOOK_RESULTS_MIN_RESPONSES = env.int("RESULTS_MIN_RESPONSES", default=5)

@@ -6,6 +6,8 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("training/manage/imports/", include("imports.urls")),
     path("training/", include("training.urls")),
+    path("evaluations/", include("evaluations.urls")),
+    path("e/", include("evaluations.urls_short")),
     path("certificates/", include("training.urls_public")),
     path("privacy/", include("privacy.urls")),
     path("emails/", include("notifications.urls")),

@@ -112,6 +112,9 @@ class SurveyInvitation(models.Model):
     )
     # SHA-256 hex of the token; the token itself is only ever in the message sent.
     token_hash = models.CharField(max_length=64, unique=True)
+    # The link's token is an HMAC of this under SECRET_KEY (see evaluations.tokens): the
+    # nonce alone opens nothing.
+    link_nonce = models.CharField(max_length=32, blank=True, editable=False)
     # The address the link was sent to: the delegate's, or the line manager's.
     recipient_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -134,6 +137,13 @@ class SurveyInvitation(models.Model):
         ]
         indexes = [
             models.Index(fields=["kind", "submitted_at", "closes_at"]),
+            # The sweeps look for unsent messages of open, unanswered invitations.
+            models.Index(
+                fields=["kind", "opens_at"],
+                condition=Q(submitted_at__isnull=True, is_imported=False),
+                name="invitation_unanswered_idx",
+            ),
+            models.Index(fields=["recipient_email"], name="invitation_recipient_idx"),
         ]
 
     def __str__(self):

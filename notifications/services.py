@@ -97,6 +97,44 @@ def _thaw(frozen: dict):
     return frozen["value"]
 
 
+# A context entry marking a message whose body is not kept once sent (it holds a personal
+# link that must not be readable from the database).
+WITHHOLD_BODY = "_withhold_body"
+
+
+def _message(
+    *,
+    kind: str,
+    to: Iterable[str],
+    subject: str,
+    template: str,
+    context: dict,
+    cc: Iterable[str] = (),
+    ics_builder: str = "",
+    ics_object: models.Model | None = None,
+    ics_method: str = "",
+    dedupe_key: str | None = None,
+    attachment: tuple[str, str, bytes] | None = None,
+    withhold_body: bool = False,
+) -> OutboxMessage:
+    message = OutboxMessage(
+        kind=kind,
+        to=sorted({address.lower() for address in to if address}),
+        cc=sorted({address.lower() for address in cc if address}),
+        subject=subject,
+        template=template,
+        context={name: _freeze(value) for name, value in context.items()}
+        | ({WITHHOLD_BODY: _freeze(True)} if withhold_body else {}),
+        ics_builder=ics_builder,
+        ics_object=_freeze(ics_object) if ics_object is not None else None,
+        ics_method=ics_method,
+        dedupe_key=dedupe_key,
+    )
+    if attachment:
+        message.attachment_name, message.attachment_mimetype, message.attachment = attachment
+    return message
+
+
 def outbox_enqueue(
     *,
     kind: str,
@@ -110,28 +148,30 @@ def outbox_enqueue(
     ics_method: str = "",
     dedupe_key: str | None = None,
     attachment: tuple[str, str, bytes] | None = None,
+    withhold_body: bool = False,
 ) -> OutboxMessage | None:
     """Store a message to send once the surrounding transaction commits.
 
     The body (emails/<template>.txt) is rendered when the message is sent. attachment is
     (file name, MIME type, content). With a dedupe_key, a second message for the same
-    cause is not stored (returns None).
+    cause is not stored (returns None). With withhold_body, the body is not kept after
+    sending.
     """
-    message = OutboxMessage(
+    message = _message(
         kind=kind,
-        to=sorted({address.lower() for address in to if address}),
-        cc=sorted({address.lower() for address in cc if address}),
+        to=to,
         subject=subject,
         template=template,
-        context={name: _freeze(value) for name, value in context.items()},
+        context=context,
+        cc=cc,
         ics_builder=ics_builder,
-        ics_object=_freeze(ics_object) if ics_object is not None else None,
+        ics_object=ics_object,
         ics_method=ics_method,
         dedupe_key=dedupe_key,
+        attachment=attachment,
+        withhold_body=withhold_body,
     )
-    if attachment:
-        message.attachment_name, message.attachment_mimetype, message.attachment = attachment
-    if dedupe_key:
+    if message.dedupe_key:
         try:
             with transaction.atomic():
                 message.save()
@@ -141,6 +181,29 @@ def outbox_enqueue(
         message.save()
     transaction.on_commit(_kick_delivery, robust=True)
     return message
+
+
+def outbox_enqueue_many(messages: Iterable[dict]) -> list[OutboxMessage]:
+    """Store many messages in one insert, each given as outbox_enqueue's keyword
+    arguments; returns those stored.
+
+    A message whose dedupe_key is already stored is skipped; one stored by a concurrent
+    transaction meanwhile is skipped too, by the database, but still returned: this is
+    for callers holding a claim on what they send, so that a rush of thousands costs a
+    few queries rather than three a message.
+    """
+    built = [_message(**message) for message in messages]
+    keys = [message.dedupe_key for message in built if message.dedupe_key]
+    stored = set(
+        OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+        if keys
+        else ()
+    )
+    fresh = [message for message in built if message.dedupe_key not in stored]
+    OutboxMessage.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
+    if fresh:
+        transaction.on_commit(_kick_delivery, robust=True)
+    return fresh
 
 
 def outbox_render(message: OutboxMessage) -> tuple[str, str]:
@@ -168,7 +231,7 @@ def message_id(message: OutboxMessage) -> str:
 
 def _send(message: OutboxMessage) -> None:
     body, ics = outbox_render(message)
-    message.body = body
+    message.body = "" if WITHHOLD_BODY in message.context else body
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=body,

@@ -40,6 +40,13 @@ NAVIGATION = [
         True,
     ),
     (
+        "Questionnaires",
+        "evaluations:questionnaires",
+        ("evaluations:questionnaire",),
+        Role.COORDINATOR,
+        True,
+    ),
+    (
         "Charges and invoices",
         "training:manage_charges",
         ("training:manage_charges", "training:manage_invoice"),

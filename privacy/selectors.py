@@ -6,7 +6,7 @@ from django.db.models import Max, Q, QuerySet
 
 from accounts.models import AgencyMembership, OrganisationChange, OrganisationRequest, User
 from audit.models import AuditEntry
-from evaluations.models import SurveyInvitation
+from evaluations.selectors import evaluations_for_person
 from training.models import Booking, Certificate, Charge
 
 from .retention import personal_data_cutoff
@@ -63,50 +63,6 @@ def person_audit_entries(user: User) -> QuerySet[AuditEntry]:
         | Q(object_type="training.booking", object_id__in=booking_ids)
         | Q(object_type="training.charge", object_id__in=charge_ids)
     ).order_by("at", "pk")
-
-
-def _evaluations(user: User) -> list[dict]:
-    invitations = (
-        SurveyInvitation.objects.filter(booking__delegate=user)
-        .select_related("booking__session__course", "response")
-        .prefetch_related("response__answers__question", "response__outcome_ratings__outcome")
-        .order_by("created_at", "pk")
-    )
-    records = []
-    for invitation in invitations:
-        response = getattr(invitation, "response", None)
-        record = {
-            "kind": invitation.kind,
-            "course": invitation.booking.session.course.code,
-            "session_start": _when(invitation.booking.session.starts_at),
-            "sent_at": _when(invitation.sent_at),
-            "submitted_at": _when(invitation.submitted_at),
-            "imported": invitation.is_imported,
-            "answers": [],
-            "outcome_ratings": [],
-        }
-        if response is not None:
-            record["answers"] = [
-                {
-                    "question": answer.question.text,
-                    "rating": answer.rating,
-                    "choice": answer.choice or None,
-                    "choices": answer.choices or [],
-                    "text": answer.text or None,
-                }
-                for answer in response.answers.all()
-            ]
-            record["outcome_ratings"] = [
-                {
-                    "outcome": rating.outcome.text,
-                    "before": rating.before,
-                    "after": rating.after,
-                    "pre": rating.pre,
-                }
-                for rating in response.outcome_ratings.all()
-            ]
-        records.append(record)
-    return records
 
 
 def person_record(user: User) -> dict:
@@ -203,7 +159,7 @@ def person_record(user: User) -> dict:
             }
             for certificate in certificates
         ],
-        "evaluations": _evaluations(user),
+        "evaluations": evaluations_for_person(user),
         "audit_entries": [
             {"at": _when(entry.at), "action": entry.action, "summary": entry.summary}
             for entry in person_audit_entries(user)

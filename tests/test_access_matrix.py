@@ -4,7 +4,8 @@ resolver, so a new page without an entry fails the suite with its name.
 Each pattern is requested with GET and with POST (empty data) as each of seven people:
 anonymous, the delegate who owns the objects, another delegate of the same organisation,
 the trainer of the session, the trainer of another session, a coordinator and a reviewer.
-Refused means 403 or 404 (or 405 for a method the page does not take), never the data.
+Refused means 403 or 404 (405 for a method the page does not take, 410 for a closed
+survey link), never the data.
 """
 
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import OrganisationChange, OrganisationRequest, Role
+from evaluations.models import SurveyKind
+from evaluations.services.invitations import invitation_for_delegate
+from evaluations.tokens import link_token
 from imports.models import ImportJob
 from tests.factories import (
     AgencyFactory,
@@ -48,6 +52,7 @@ def level(allowed: set[str], *, anonymous: str = LOGIN) -> dict[str, str]:
 
 
 EVERYONE = dict.fromkeys(PEOPLE, OK)
+NOBODY = dict.fromkeys(PEOPLE, REFUSED)
 SIGNED_IN = level(set(PEOPLE) - {"anonymous"})
 OWNER_OR_COORDINATOR = level({"owner", "coordinator"})
 OWNER_ONLY = level({"owner"})
@@ -55,6 +60,9 @@ REGISTER = level({"trainer", "coordinator"})
 TRAINERS = level({"trainer", "other_trainer", "coordinator"})
 COORDINATORS = level({"coordinator"})
 REVIEWERS = level({"coordinator", "reviewer"})
+# A survey: the person the link was sent to, or the delegate signed in; nobody else,
+# coordinators included, and no sign-in page for the anonymous: the link is the way in.
+RESPONDER = level({"owner"}, anonymous=REFUSED)
 
 
 @dataclass
@@ -112,6 +120,20 @@ MATRIX: dict[str, Rule] = {
     "training:register_sign_in_sheet": Rule("session", get=REGISTER),
     "training:register_csv": Rule("session", get=REGISTER),
     "training:register_correct": Rule("booking", get=COORDINATORS),
+    # Evaluations: personal links, the survey pages, the room, results and questionnaires
+    "evaluation_short": Rule("session", get=OWNER_ONLY),
+    "evaluations:link": Rule("survey_token", get=EVERYONE),
+    "evaluations:link_answer": Rule("survey_answer_token", get=EVERYONE),
+    "evaluations:link_missing": Rule(get=NOBODY),
+    "evaluations:survey": Rule("invitation", get=RESPONDER),
+    "evaluations:survey_page": Rule("invitation_page", get=RESPONDER),
+    "evaluations:survey_done": Rule("invitation", get=RESPONDER),
+    "evaluations:pre_course": Rule("upcoming_booking", get=OWNER_ONLY),
+    "evaluations:room_screen": Rule("session", get=REGISTER),
+    "evaluations:room_qr": Rule("session", get=REGISTER),
+    "evaluations:session_results": Rule("session", get=REGISTER),
+    "evaluations:questionnaires": Rule(get=COORDINATORS),
+    "evaluations:questionnaire_edit": Rule("questionnaire_kind", get=COORDINATORS),
     # Coordinators' pages
     "accounts:people": Rule(get=COORDINATORS),
     "accounts:person_roles": Rule("owner", get=COORDINATORS),
@@ -206,6 +228,11 @@ def world():
     booking = BookingFactory(session=session, delegate=people["owner"], attendance="attended")
     BookingFactory(session=other_session, delegate=people["other_delegate"])
     Certificate.objects.create(booking=booking, code="ABCD-EFGH-JKMN")
+    upcoming = BookingFactory(delegate=people["owner"])
+    invitation = invitation_for_delegate(
+        booking=booking, kind=SurveyKind.END_OF_SESSION, actor=people["owner"]
+    )
+    token = link_token(invitation.link_nonce)
     invoice = Invoice.objects.create(
         number="MATRIX-1",
         agency=school,
@@ -237,12 +264,18 @@ def world():
         "organisation_change": {"pk": change.pk},
         "invoice": {"pk": invoice.pk},
         "import_job": {"pk": job.pk},
+        "survey_token": {"token": token},
+        "survey_answer_token": {"token": token, "answer": "yes"},
+        "invitation": {"pk": invitation.pk},
+        "invitation_page": {"pk": invitation.pk, "page": 1},
+        "upcoming_booking": {"pk": upcoming.pk},
+        "questionnaire_kind": {"kind": SurveyKind.END_OF_SESSION},
     }
     return people, objects
 
 
 def outcome(response) -> str:
-    if response.status_code in (403, 404, 405):
+    if response.status_code in (403, 404, 405, 410):
         return REFUSED
     if response.status_code == 302 and response["Location"].startswith(reverse("accounts:login")):
         return LOGIN

@@ -23,7 +23,18 @@ def test_link_tokens_are_replaced_and_other_paths_kept():
     assert scrub_tokens(f"Bad Request: /account/verify/MTI/{TOKEN}/") == (
         "Bad Request: /account/verify/<uid>/<token>/"
     )
-    for kept in ("/account/reset/MTI/set-password/", "/account/verify/resend/", "/training/"):
+    assert scrub_tokens(f"GET /evaluations/s/{TOKEN}/ HTTP/1.1") == (
+        "GET /evaluations/s/<token>/ HTTP/1.1"
+    )
+    assert scrub_tokens(f"GET /evaluations/s/{TOKEN}/answer/partly/ HTTP/1.1") == (
+        "GET /evaluations/s/<token>/answer/partly/ HTTP/1.1"
+    )
+    for kept in (
+        "/account/reset/MTI/set-password/",
+        "/account/verify/resend/",
+        "/training/",
+        "/evaluations/s/",
+    ):
         assert scrub_tokens(kept) == kept
 
 

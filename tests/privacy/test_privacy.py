@@ -268,7 +268,7 @@ def test_a_coordinator_exports_everything_held_about_a_person(client, history):
     assert record["charges"][0]["invoice"]
     assert record["evaluations"][0]["kind"] == "end_of_session"
     assert {a["text"] for a in record["evaluations"][0]["answers"]} >= {"Vera found it useful"}
-    assert record["evaluations"][0]["outcome_ratings"] == [
+    assert record["evaluations"][0]["learning_outcomes"] == [
         {"outcome": "Know what to do", "before": 2, "after": 4, "pre": None}
     ]
     assert any(entry["action"] == "booking_made" for entry in record["audit_entries"])

@@ -18,6 +18,7 @@ from ..models import Booking, Session
 from ..rules.prices import PriceBasis
 from ..rules.registers import NO_SHOW_MARKS, register_opens_at, session_has_started
 from .bookings import booking_mark_cancelled, queue_booking_message, session_lock
+from ..signals import register_closed
 from .charges import charge_sync
 from .terms import terms_in_force
 
@@ -240,5 +241,9 @@ def register_close(*, session: Session, actor: User) -> Session:
             summary="Register closed: "
             + ", ".join(f"{n} {Booking.Attendance(k).label.lower()}" for k, n in counts.items()),
             data=counts,
+        )
+        session_id = session.pk
+        transaction.on_commit(
+            lambda: register_closed.send(sender=Session, session_id=session_id), robust=True
         )
     return session
