@@ -17,8 +17,8 @@ from ..errors import BookingError
 from ..models import Booking, Session
 from ..rules.prices import PriceBasis
 from ..rules.registers import NO_SHOW_MARKS, register_opens_at, session_has_started
-from .bookings import booking_mark_cancelled, queue_booking_message, session_lock
 from ..signals import register_closed
+from .bookings import booking_mark_cancelled, queue_booking_message, session_lock
 from .charges import charge_sync
 from .terms import terms_in_force
 
