@@ -2,7 +2,7 @@
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -40,6 +40,16 @@ def _queue_verification_email(user: User) -> None:
     )
 
 
+def _tell_owner_of_existing_account(existing: User) -> None:
+    outbox_enqueue(
+        kind="registration_existing",
+        to=[existing.email],
+        subject="You already have a Coursebook account",
+        template="accounts/registration_existing",
+        context={"user": existing},
+    )
+
+
 @transaction.atomic
 def user_register(
     *,
@@ -68,24 +78,25 @@ def user_register(
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         make_password(password)  # As long as creating an account takes, so time tells nothing.
-        outbox_enqueue(
-            kind="registration_existing",
-            to=[existing.email],
-            subject="You already have a Coursebook account",
-            template="accounts/registration_existing",
-            context={"user": existing},
-        )
+        _tell_owner_of_existing_account(existing)
         return None
-    user = User.objects.create_user(
-        email=email,
-        password=password,
-        full_name=full_name.strip(),
-        job_title=job_title.strip(),
-        agency=agency,
-        line_manager_name=line_manager_name.strip(),
-        line_manager_email=line_manager_email.strip().lower(),
-        access_needs=access_needs.strip(),
-    )
+    try:
+        # A savepoint: the same address registered twice at the same moment loses the race
+        # on the unique index, and is then answered as an existing account.
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email,
+                password=password,
+                full_name=full_name.strip(),
+                job_title=job_title.strip(),
+                agency=agency,
+                line_manager_name=line_manager_name.strip(),
+                line_manager_email=line_manager_email.strip().lower(),
+                access_needs=access_needs.strip(),
+            )
+    except IntegrityError:
+        _tell_owner_of_existing_account(User.objects.get(email__iexact=email))
+        return None
     user.groups.add(Group.objects.get_or_create(name=Role.DELEGATE)[0])
     if agency is not None:
         AgencyMembership.objects.create(user=user, agency=agency, job_title=user.job_title)

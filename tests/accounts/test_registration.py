@@ -168,3 +168,29 @@ def test_outbox_message_is_sent_once_even_if_delivery_runs_twice(client):
     assert outbox_deliver_all() == 0
     assert len(mail.outbox) == 1
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.SENT
+
+
+def test_an_account_made_meanwhile_is_answered_as_an_existing_one(monkeypatch):
+    """Two registrations of one address at the same moment: both pass the look-up, one
+    wins the unique index, and the other is told as if the account had been there."""
+    from accounts.services import people
+
+    owner = UserFactory(email="twice@school.example.org", full_name="First In")
+    real_filter = people.User.objects.filter
+
+    def look_up_before_the_other_committed(*args, **kwargs):
+        if "email__iexact" in kwargs and not hasattr(look_up_before_the_other_committed, "done"):
+            look_up_before_the_other_committed.done = True
+            return real_filter(pk=-1)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(people.User.objects, "filter", look_up_before_the_other_committed)
+    result = people.user_register(
+        email="Twice@school.example.org",
+        password="another-long-password",
+        full_name="Second In",
+        agency=owner.agency,
+    )
+    assert result is None
+    assert User.objects.filter(email__iexact="twice@school.example.org").count() == 1
+    assert OutboxMessage.objects.get().kind == "registration_existing"
