@@ -6,5 +6,6 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("training/", include("training.urls")),
     path("certificates/", include("training.urls_public")),
+    path("reports/", include("reports.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -23,14 +23,13 @@ REACH_YEARS = 4  # the period and the three before it
 RATE_DIGITS = 3
 MEAN_DIGITS = 2
 
-# What each figure of a breakdown row is, for the page, the exports and suppression.
-PEOPLE_COUNTS = ("booked", "attended", "walk_ins", "no_shows", "late_cancellations")
+# The headline figures in the order the page, the exports and the PDF show them.
 FIGURE_LABELS = {
     "sessions_delivered": "Sessions delivered",
     "places_offered": "Places offered",
     "booked": "Booked",
     "booking_rate_mean": "Average booking rate",
-    "booking_rate_pooled": "Places booked",
+    "booking_rate_pooled": "Share of all places booked",
     "attended": "Attended",
     "walk_ins": "Walk-ins",
     "attendance_rate": "Attendance rate",
@@ -38,11 +37,6 @@ FIGURE_LABELS = {
     "late_cancellations": "Late cancellations",
     "charges_raised_gbp": "Charges raised (£)",
     "charges_waived_gbp": "Charges waived (£)",
-}
-RATES = {
-    "booking_rate_mean": ("booked",),
-    "booking_rate_pooled": ("booked",),
-    "attendance_rate": ("attended", "walk_ins", "booked"),
 }
 
 
