@@ -20,7 +20,7 @@ from evaluations.models import (
     SurveyResponse,
 )
 from tests.factories import BookingFactory, SessionFactory, UserFactory
-from training.models import Booking, Charge, LearningOutcome
+from training.models import Booking, Charge, LearningOutcome, Session
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -127,3 +127,95 @@ def experience(value: int) -> dict:
 
 def reviewer_group() -> Group:
     return Group.objects.get_or_create(name=Role.REVIEWER)[0]
+
+
+def bulk_history(*, sessions: int, start, courses, agencies, trainer_agency) -> None:
+    """Many delivered sessions, each with bookings of every kind, charges and evaluations,
+    written with bulk_create (for query-count and database comparison tests)."""
+    from tests.factories import VenueFactory, terms_in_force
+
+    terms = terms_in_force()
+    venue = VenueFactory()
+    made = Session.objects.bulk_create(
+        Session(
+            course=courses[i % len(courses)],
+            starts_at=start + timedelta(hours=36 * i),
+            ends_at=start + timedelta(hours=36 * i + 6),
+            venue=venue,
+            capacity=8 + i % 5,
+            delivering_agency=trainer_agency if i % 3 else agencies[i % len(agencies)],
+            status=Session.Status.DELIVERED,
+        )
+        for i in range(sessions)
+    )
+    people = [UserFactory(agency=agency) for agency in agencies for _ in range(3)]
+    attendance = [
+        Booking.Attendance.ATTENDED,
+        Booking.Attendance.PARTIAL,
+        Booking.Attendance.ABSENT,
+        Booking.Attendance.TURNED_AWAY,
+        Booking.Attendance.ATTENDED,
+    ]
+    bookings = Booking.objects.bulk_create(
+        Booking(
+            session=session,
+            delegate=person,
+            agency=person.agency,
+            terms=terms,
+            status=Booking.Status.CANCELLED if j == 5 else Booking.Status.CONFIRMED,
+            cancelled_at=session.starts_at - timedelta(days=1) if j == 5 else None,
+            cancelled_late=j == 5 and i % 2 == 0,
+            is_walk_in=j == 4 and i % 4 == 0,
+            attendance=attendance[j] if j < 5 else Booking.Attendance.UNMARKED,
+            booked_at=session.starts_at - timedelta(days=10),
+        )
+        for i, session in enumerate(made)
+        for j, person in enumerate(people[(i % 3) : (i % 3) + 6])
+    )
+    Charge.objects.bulk_create(
+        Charge(
+            booking=b,
+            agency=b.agency,
+            kind=Charge.Kind.NO_SHOW,
+            amount_pence=4000 * (1 + n % 2),
+            status=[Charge.Status.PENDING, Charge.Status.WAIVED, Charge.Status.INVOICED][n % 3],
+            waived_as_not_owed=n % 6 == 1,
+        )
+        for n, b in enumerate(b for b in bookings if b.attendance in ("absent", "turned_away"))
+    )
+    questionnaire = _questionnaire(SurveyKind.END_OF_SESSION)
+    attended = [b for b in bookings if b.attendance in ("attended", "partial")]
+    invitations = SurveyInvitation.objects.bulk_create(
+        SurveyInvitation(
+            booking=b,
+            kind=SurveyKind.END_OF_SESSION,
+            questionnaire=questionnaire,
+            token_hash=hashlib.sha256(f"scale-{b.pk}".encode()).hexdigest(),
+            closes_at=b.session.starts_at + timedelta(days=30),
+            sent_at=b.session.ends_at,
+            submitted_at=b.session.ends_at + timedelta(days=1),
+        )
+        for b in attended
+    )
+    responses = SurveyResponse.objects.bulk_create(
+        SurveyResponse(invitation=invite, submitted_at=invite.submitted_at)
+        for invite in invitations
+    )
+    outcomes = {
+        course.pk: list(LearningOutcome.objects.filter(course=course)) for course in courses
+    }
+    experience_question = Question.objects.get(questionnaire=questionnaire, key=keys.EXPERIENCE)
+    OutcomeRating.objects.bulk_create(
+        OutcomeRating(
+            response=made_response,
+            outcome=outcome,
+            before=1 + (n + k) % 3,
+            after=2 + (n * 7 + k) % 3,
+        )
+        for n, (made_response, b) in enumerate(zip(responses, attended, strict=True))
+        for k, outcome in enumerate(outcomes[b.session.course_id])
+    )
+    Answer.objects.bulk_create(
+        Answer(response=made_response, question=experience_question, rating=1 + n % 4)
+        for n, made_response in enumerate(responses)
+    )
