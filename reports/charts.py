@@ -87,29 +87,48 @@ def _bars(labels, series, *, title, description, horizontal=False, percent=False
                 ha="right" if len(labels) > 6 else "center",
             )
         if len(series) > 1:
-            axes.legend(frameon=False)
-        axes.set_title(title, loc="left", fontsize=11)
+            axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(series))
+        axes.set_title(title, loc="left", fontsize=11, pad=24 if len(series) > 1 else 6)
+        return _svg(figure, title, description)
+
+
+def _dumbbells(labels, before, after, *, title, description) -> str:
+    """One line a learning outcome, from its mean before to its mean after."""
+    with pyplot.rc_context(STYLE):
+        figure, axes = pyplot.subplots(figsize=(7.5, max(2.0, 0.3 * len(labels) + 1.2)))
+        rows = range(len(labels))
+        axes.hlines(rows, [_number(v) for v in before], [_number(v) for v in after], color=BEFORE)
+        axes.plot([_number(v) for v in before], rows, "o", color=BEFORE, label="Before")
+        axes.plot([_number(v) for v in after], rows, "o", color=AFTER, label="After")
+        axes.set_yticks(list(rows), labels)
+        axes.set_ylim(len(labels) - 0.5, -0.5)
+        axes.set_xlim(1, 4)
+        axes.set_xticks([1, 2, 3, 4], ["Poor", "Satisfactory", "Good", "Excellent"])
+        axes.grid(axis="x", color="#e5e5e5")
+        axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
+        axes.set_title(title, loc="left", fontsize=11, pad=24)
         return _svg(figure, title, description)
 
 
 def outcomes_chart(report: dict) -> Chart:
+    """The core programme's learning outcomes, as the annual report shows them (all
+    courses' when no core course has ratings)."""
+    core = {row["key"] for row in report["by_course"] if row.get("programme") == "core"}
     rated = [row for row in report["outcomes"] if isinstance(row["n"], int) and row["n"] > 0]
+    rated = [row for row in rated if row["course"] in core] or rated
     labels = [f"{row['course']} {row['position']}" for row in rated]
     title = "Average rating before and after, by learning outcome"
     description = (
-        "For each learning outcome (course code and number), the mean of delegates' own "
-        "ratings of their knowledge before the workshop and after it, on a scale from Poor "
-        "(1) to Excellent (4)."
+        "For each learning outcome of the core workshops (course code and number), the mean "
+        "of delegates' own ratings of their knowledge before the workshop (grey) and after "
+        "it (blue), from Poor (1) to Excellent (4)."
     )
-    svg = _bars(
+    svg = _dumbbells(
         labels,
-        [
-            ("Before", BEFORE, [row["before_mean"] for row in rated]),
-            ("After", AFTER, [row["after_mean"] for row in rated]),
-        ],
+        [row["before_mean"] for row in rated],
+        [row["after_mean"] for row in rated],
         title=title,
         description=description,
-        horizontal=True,
     )
     table = Table(
         key="chart_outcomes",
