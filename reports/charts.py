@@ -62,6 +62,11 @@ def _svg(figure, title: str, description: str) -> str:
     return out.getvalue()
 
 
+def _say_if_empty(axes, labels) -> None:
+    if not labels:
+        axes.text(0.5, 0.5, "Nothing in this period", transform=axes.transAxes, ha="center")
+
+
 def _bars(labels, series, *, title, description, horizontal=False, percent=False) -> str:
     """Grouped bars: series is a list of (name, colour, values)."""
     with pyplot.rc_context(STYLE):
@@ -86,6 +91,7 @@ def _bars(labels, series, *, title, description, horizontal=False, percent=False
                 rotation=30 if len(labels) > 6 else 0,
                 ha="right" if len(labels) > 6 else "center",
             )
+        _say_if_empty(axes, labels)
         if len(series) > 1:
             axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(series))
         axes.set_title(title, loc="left", fontsize=11, pad=24 if len(series) > 1 else 6)
@@ -101,7 +107,8 @@ def _dumbbells(labels, before, after, *, title, description) -> str:
         axes.plot([_number(v) for v in before], rows, "o", color=BEFORE, label="Before")
         axes.plot([_number(v) for v in after], rows, "o", color=AFTER, label="After")
         axes.set_yticks(list(rows), labels)
-        axes.set_ylim(len(labels) - 0.5, -0.5)
+        axes.set_ylim(max(len(labels), 1) - 0.5, -0.5)
+        _say_if_empty(axes, labels)
         axes.set_xlim(1, 4)
         axes.set_xticks([1, 2, 3, 4], ["Poor", "Satisfactory", "Good", "Excellent"])
         axes.grid(axis="x", color="#e5e5e5")
