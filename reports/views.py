@@ -1,5 +1,7 @@
 """The reports area: reviewers and coordinators only, read-only but for asking for a PDF."""
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -68,6 +70,7 @@ def report_page(request):
             follow_up=follow_up_tables(report),
             charts=report_charts(report),
             query=query.urlencode(),
+            made_at=datetime.fromisoformat(report["made_at"]),
         )
     return render(request, "reports/report.html", context)
 

@@ -1,6 +1,7 @@
 """The training section of the annual report as a PDF, made with WeasyPrint."""
 
 from collections.abc import Callable
+from datetime import datetime
 
 from training.documents import render_pdf
 
@@ -30,6 +31,7 @@ def annual_report_pdf(
     progress(60, "Laying out the pages")
     context = {
         "report": report,
+        "made_at": datetime.fromisoformat(report["made_at"]),
         "period_label": period.label(),
         "headline": headline_table(report),
         "trainer_table": trainer_agency_table(report),
