@@ -7,25 +7,31 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ..tables import MONEY, RATE, Table, report_tables, row_kinds
+from training.spreadsheets import spreadsheet_text
+
+from ..tables import MONEY, RATE, TEXT, Table, report_tables, row_kinds
 
 
 def _cell(value, kind: str):
-    """Money strings become numbers; markers such as "<5" stay text; None is empty."""
+    """Money strings become numbers; markers such as "<5" stay text; None is empty; text
+    (names of organisations and courses) cannot run as a formula."""
     if value is None:
         return ""
     if kind == MONEY and isinstance(value, str) and value[:1].isdigit():
         return Decimal(value)
+    if isinstance(value, str):
+        return spreadsheet_text(value)
     return value
 
 
 def _rows(table: Table):
-    yield [column.label for column in table.columns]
+    yield [spreadsheet_text(column.label) for column in table.columns]
     for index, row in enumerate(table.rows):
         yield [
             _cell(value, kind) for value, kind in zip(row, row_kinds(table, index), strict=True)
         ]
-    yield from table.footer
+    for row in table.footer:
+        yield [_cell(value, TEXT) for value in row]
 
 
 def _heading(report: dict) -> list[str]:

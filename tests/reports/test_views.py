@@ -240,3 +240,15 @@ def test_no_personal_data_in_the_report(reviewer_client, dataset):
     assert booking.delegate.email not in page
     assert booking.delegate.full_name not in page
     assert Role.REVIEWER  # reviewers are a group, as every role is
+
+
+def test_names_in_the_spreadsheets_cannot_run_as_formulas(reviewer_client, dataset):
+    dataset.clch.name = "=HYPERLINK(1)"
+    dataset.clch.save()
+    text = reviewer_client.get(reverse("reports:download", args=["csv"]), YEAR).content.decode()
+    assert "'=HYPERLINK(1)" in text
+    book = load_workbook(
+        io.BytesIO(reviewer_client.get(reverse("reports:download", args=["xlsx"]), YEAR).content)
+    )
+    header = next(book["Sessions by trainer agency"].iter_rows(min_row=5, values_only=True))
+    assert "'=HYPERLINK(1)" in header
