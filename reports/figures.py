@@ -160,7 +160,6 @@ def session_rows(*, period: Period, filters: Filters) -> list[dict]:
         .annotate(
             sessions=Count("pk"),
             places=Sum("capacity"),
-            booked_sum=Sum("booked"),
             rate_sum=Sum(Cast(F("booked"), FloatField()) / Cast(F("capacity"), FloatField())),
         )
     )
