@@ -222,6 +222,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.invoices_monthly",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Report PDFs whose task was never queued (broker down when they were asked for).
+    "report-pdfs-sweep": {
+        "task": "reports.tasks.report_pdfs_sweep",
+        "schedule": 120.0,
+    },
     "purge-axes-attempts": {
         "task": "accounts.tasks.failed_logins_purge",
         "schedule": crontab(hour=3, minute=15),

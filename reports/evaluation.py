@@ -84,8 +84,8 @@ def pre_rating_counts(*, period: Period, filters: Filters) -> list[dict]:
 
 def question_ids(key: str) -> list[int]:
     """The questions of every questionnaire version with this key. Given to the queries
-    as a list: PostgreSQL then estimates their share of the answers well, and joins from
-    the period's sessions instead of reading every answer ever given (8x faster)."""
+    as a list, PostgreSQL estimates their answers' number well and hashes its joins
+    instead of looking each answer's response up (0.6 s to 0.09 s in the benchmark)."""
     return list(Question.objects.filter(key=key).order_by().values_list("pk", flat=True))
 
 

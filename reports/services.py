@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import asdict
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from .report import report_build
 
 logger = logging.getLogger(__name__)
 MAX_PERIOD_DAYS = 366 * 10
+SWEEP_AFTER = timedelta(minutes=2)
 
 
 def report_job_create(
@@ -26,8 +28,6 @@ def report_job_create(
     """Queue the annual-report PDF for a period; the task starts once this commits."""
     if (period.end - period.start).days > MAX_PERIOD_DAYS:
         raise ReportError("A report covers at most ten years")
-    from .tasks import report_pdf_build  # the task module imports this one
-
     with transaction.atomic():
         job = ReportJob.objects.create(
             created_by=actor,
@@ -44,8 +44,29 @@ def report_job_create(
             + (" for publication" if publish else ""),
             data={"filters": job.filters, "publish": publish},
         )
-        transaction.on_commit(lambda: report_pdf_build.delay(job.pk))
+        transaction.on_commit(lambda: _kick(job.pk))
     return job
+
+
+def _kick(job_id: int) -> None:
+    from .tasks import report_pdf_build  # the task module imports this one
+
+    try:
+        report_pdf_build.delay(job_id)
+    except Exception:  # A broker outage delays the PDF; the periodic sweep starts it later.
+        logger.warning("Could not queue report PDF %s; the sweep will start it", job_id)
+
+
+def report_jobs_queued(*, older_than: timedelta = SWEEP_AFTER) -> list[int]:
+    """Jobs still waiting a while after they were asked for: their task was never queued
+    (a broker outage) or was lost."""
+    return list(
+        ReportJob.objects.filter(
+            status=ReportJob.Status.QUEUED, created_at__lt=timezone.now() - older_than
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _progress(job_id: int):

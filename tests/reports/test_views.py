@@ -1,14 +1,18 @@
 """The reports area through the client: who may see it, what it shows, the downloads."""
 
 import io
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from accounts.models import Role
 from audit.models import AuditEntry
+from reports import tasks
 from reports.models import ReportJob
 from tests.factories import UserFactory, coordinator, trainer
 from training.models import Booking, Session
@@ -252,3 +256,24 @@ def test_names_in_the_spreadsheets_cannot_run_as_formulas(reviewer_client, datas
     )
     header = next(book["Sessions by trainer agency"].iter_rows(min_row=5, values_only=True))
     assert "'=HYPERLINK(1)" in header
+
+
+def test_a_pdf_asked_for_while_the_broker_is_down_is_made_by_the_sweep(
+    reviewer_client, dataset, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.report_pdf_build, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = reviewer_client.post(reverse("reports:pdf") + "?year=2025", {"publish": "yes"})
+    job = ReportJob.objects.get()
+    assert response.status_code == 302
+    assert job.status == ReportJob.Status.QUEUED
+    assert tasks.report_pdfs_sweep() == 0  # not yet: its own task may still come
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        assert tasks.report_pdfs_sweep() == 1
+    job.refresh_from_db()
+    assert job.status == ReportJob.Status.DONE
+    assert tasks.report_pdfs_sweep() == 0
+    assert tasks.report_pdf_build(job.pk) == ReportJob.Status.DONE  # twice is harmless
