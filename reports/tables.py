@@ -48,6 +48,8 @@ class Table:
     rows: list[list] = field(default_factory=list)
     # Rows shown in bold after the body: totals, percentages.
     footer: list[list] = field(default_factory=list)
+    # The cell that names its row (a row header for screen readers).
+    row_header: int = 0
 
 
 def _figure_columns(figures: list[str]) -> list[Column]:
@@ -157,6 +159,7 @@ def trainer_agency_table(report: dict) -> Table:
                 "100.0%" if table["total"] else "",
             ],
         ],
+        row_header=1,
     )
 
 
@@ -168,8 +171,13 @@ def reach_tables(report: dict) -> list[Table]:
             title=f"Delegates who attended by {noun}, over four years",
             description=(
                 f"Whether every {noun} is coming: delegates who attended (or partly attended), "
-                "by financial year. The Westminster report names police, probation and adult "
-                "social care as under-represented."
+                "by financial year."
+                + (
+                    " The Westminster report names police, probation and adult social care "
+                    "as under-represented."
+                    if part == "sector"
+                    else ""
+                )
             ),
             columns=[Column(noun.capitalize(), TEXT), *(Column(year) for year in years)],
             rows=[[row["label"], *row["attended"]] for row in report["reach"][f"by_{part}"]],
