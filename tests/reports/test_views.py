@@ -215,6 +215,9 @@ def test_the_pdf_is_made_in_the_background_and_kept(
     assert "LSCB Trainer" in text and "66.7%" in text
     assert "Average booking rate" in text and "40.0%" in text
     assert "23" in text  # places offered
+    assert "Multi-agency safeguarding 1 1 2" in text  # a course's row of the trainer table
+    assert "Total 2 1 3" in text
+    assert "<5" in text and "[c]" in text  # published: small numbers hidden
 
 
 def test_a_job_in_progress_shows_its_progress_and_refreshes(reviewer_client, db):
