@@ -73,11 +73,10 @@ def suppress_rows(rows: list[dict], columns: Sequence[str]) -> list[dict]:
     return published
 
 
-def suppress_single(row: dict, columns: Sequence[str]) -> dict:
-    """One row on its own (a summary, an outcome): primary suppression only."""
-    return {
-        key: (SMALL if key in columns and is_small(value) else value) for key, value in row.items()
-    }
+def suppress_row(row: dict, columns: Sequence[str]) -> dict:
+    """One row on its own (a summary): its counts add up to one another (booked is those
+    who came, the no-shows and the rest), so a single hidden count takes another with it."""
+    return suppress_rows([row], columns)[0]
 
 
 def withhold_rates(row: dict, bases: dict[str, Sequence[str]]) -> dict:
@@ -118,7 +117,7 @@ def _experience(row: dict) -> dict:
 
 def _follow_up(row: dict) -> dict:
     counts = ("invited", "responded", "managers_invited", "managers_responded")
-    published = suppress_single(row, (*counts, "managers_seen_change"))
+    published = suppress_row(row, (*counts, "managers_seen_change"))
     return withhold_rates(
         published,
         {"response_rate": ("invited", "responded"), "changed_practice": ("responded",)},
@@ -140,11 +139,11 @@ def report_publish(report: dict) -> dict:
     """The report as it may be published: same shape, small numbers hidden."""
     published = copy.deepcopy(report)
     published["summary"] = withhold_rates(
-        suppress_single(report["summary"], PEOPLE_COUNTS), RATE_BASES
+        suppress_row(report["summary"], PEOPLE_COUNTS), RATE_BASES
     )
     previous = published["previous"]
     previous["summary"] = withhold_rates(
-        suppress_single(previous["summary"], PEOPLE_COUNTS), RATE_BASES
+        suppress_row(previous["summary"], PEOPLE_COUNTS), RATE_BASES
     )
     for key in ("by_programme", "by_course", "by_sector", "by_borough", "by_agency"):
         published[key] = _breakdown(report[key])

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from reports.publication import HIDDEN, SMALL, report_publish, suppression_marks
+from reports.publication import HIDDEN, SMALL, report_publish, suppress_row, suppression_marks
 from reports.report import report_build
 
 
@@ -26,6 +26,18 @@ def test_a_three_is_hidden_with_one_more_cell_of_its_row_and_column():
     assert all(count != 1 for count in rows + columns)
 
 
+def test_a_summary_with_one_small_count_hides_another():
+    row = {"booked": 40, "attended": 30, "walk_ins": 2, "no_shows": 10, "late_cancellations": 6}
+    published = suppress_row(row, list(row))
+    assert published == {
+        "booked": 40,
+        "attended": 30,
+        "walk_ins": SMALL,
+        "no_shows": 10,
+        "late_cancellations": HIDDEN,
+    }
+
+
 def test_nothing_small_hides_nothing():
     assert suppression_marks([[5, 10], [0, 7]]) == [[None, None], [None, None]]
 
@@ -43,6 +55,14 @@ def test_published_tables_hide_small_counts_and_unpublished_shows_them(dataset):
     assert sectors["health"]["booked"] == 3
 
     published = report_publish(report)
+    # The summary: walk-ins (2) and no-shows (3) hidden, no other count needed with two.
+    summary = published["summary"]
+    assert (summary["walk_ins"], summary["no_shows"], summary["booked"]) == (SMALL, SMALL, 9)
+    assert summary["attendance_rate"] == HIDDEN
+    # Last year's: one delegate, booked and attended.
+    previous = published["previous"]["summary"]
+    assert (previous["booked"], previous["attended"], previous["walk_ins"]) == (SMALL, SMALL, 0)
+    assert previous["sessions_delivered"] == 1  # sessions are not people
     table = published["by_sector"]
     health = next(row for row in table if row["key"] == "health")
     assert health["booked"] == SMALL
