@@ -68,8 +68,26 @@ def charge(booking_, *, pence: int, kind=Charge.Kind.NO_SHOW, **kwargs) -> Charg
     )
 
 
+# The questions the reports read, by kind: a migration creates them, but a transactional
+# (browser) test flushes the tables, so they are made again when missing.
+QUESTIONS = {
+    SurveyKind.END_OF_SESSION: [(keys.EXPERIENCE, Question.Kind.RATING)],
+    SurveyKind.PRE_COURSE: [],
+    SurveyKind.FOLLOW_UP: [(keys.USED_LEARNING, Question.Kind.CHOICE)],
+    SurveyKind.MANAGER: [(keys.SEEN_CHANGE, Question.Kind.CHOICE)],
+}
+
+
 def _questionnaire(kind: str) -> Questionnaire:
-    return Questionnaire.objects.filter(kind=kind).order_by("-version").first()
+    found = Questionnaire.objects.filter(kind=kind).order_by("-version").first()
+    if found is not None:
+        return found
+    made = Questionnaire.objects.create(kind=kind, version=1, title=kind)
+    for position, (key, question_kind) in enumerate(QUESTIONS[kind], start=1):
+        Question.objects.create(
+            questionnaire=made, key=key, position=position, kind=question_kind, text=key
+        )
+    return made
 
 
 def invitation(booking_, kind: str, *, sent=True, imported=False) -> SurveyInvitation:
