@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "imports.tasks.import_uploads_expire_task",
         "schedule": crontab(minute=35),
     },
+    # Report PDFs whose task was never queued (broker down when they were asked for).
+    "report-pdfs-sweep": {
+        "task": "reports.tasks.report_pdfs_sweep",
+        "schedule": 120.0,
+    },
     "purge-axes-attempts": {
         "task": "accounts.tasks.failed_logins_purge",
         "schedule": crontab(hour=3, minute=15),
@@ -274,7 +279,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF],
+        # The reports' charts are SVG images in data: addresses (an image runs no script);
+        # inline <svg> would need its matplotlib <style> allowed instead.
+        "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],

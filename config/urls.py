@@ -11,5 +11,6 @@ urlpatterns = [
     path("certificates/", include("training.urls_public")),
     path("privacy/", include("privacy.urls")),
     path("emails/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
     path("django-admin/", admin.site.urls),
 ]

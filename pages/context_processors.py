@@ -3,7 +3,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 
-# label, url name, the view names it is active for, role needed (None: anyone), signed in only
+# label, url name, the view names it is active for, role needed (None: anyone; a tuple: any
+# of them), signed in only
 NAVIGATION = [
     (
         "Training catalogue",
@@ -54,6 +55,13 @@ NAVIGATION = [
         True,
     ),
     (
+        "Reports",
+        "reports:report",
+        ("reports:",),
+        (Role.REVIEWER, Role.COORDINATOR),
+        True,
+    ),
+    (
         "Your account",
         "accounts:profile",
         ("accounts:profile", "accounts:details_edit", "accounts:organisation_change"),
@@ -70,6 +78,10 @@ NAVIGATION = [
 ]
 
 
+def _roles(role) -> tuple:
+    return role if isinstance(role, tuple) else (role,)
+
+
 def service(request):
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
@@ -83,7 +95,7 @@ def service(request):
         }
         for label, url_name, active_for, role, needs_sign_in in NAVIGATION
         if (signed_in or not needs_sign_in)
-        and (role is None or (signed_in and user.has_role(role)))
+        and (role is None or (signed_in and any(map(user.has_role, _roles(role)))))
     ]
     return {
         "partnership_name": settings.COURSEBOOK_PARTNERSHIP_NAME,

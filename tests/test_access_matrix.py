@@ -20,6 +20,7 @@ from evaluations.models import SurveyKind
 from evaluations.services.invitations import invitation_for_delegate
 from evaluations.tokens import link_token
 from imports.models import ImportJob
+from reports.models import ReportJob
 from tests.factories import (
     AgencyFactory,
     BookingFactory,
@@ -134,6 +135,12 @@ MATRIX: dict[str, Rule] = {
     "evaluations:session_results": Rule("session", get=REGISTER),
     "evaluations:questionnaires": Rule(get=COORDINATORS),
     "evaluations:questionnaire_edit": Rule("questionnaire_kind", get=COORDINATORS),
+    # Reports: the Learning & Development subgroup's reviewers, and coordinators
+    "reports:report": Rule(get=REVIEWERS),
+    "reports:download": Rule("report_csv", get=REVIEWERS),
+    "reports:pdf": Rule(get=REVIEWERS),
+    "reports:job": Rule("report_job", get=REVIEWERS),
+    "reports:job_download": Rule("report_job", get=REVIEWERS),
     # Coordinators' pages
     "accounts:people": Rule(get=COORDINATORS),
     "accounts:person_roles": Rule("owner", get=COORDINATORS),
@@ -252,6 +259,13 @@ def world():
         user=people["owner"], agency=AgencyFactory(name="Matrix Academy", borough=borough)
     )
     job = ImportJob.objects.create(created_by=people["coordinator"])
+    report = ReportJob.objects.create(
+        created_by=people["reviewer"],
+        period_start=started.date(),
+        period_end=started.date(),
+        status=ReportJob.Status.DONE,
+        pdf=b"%PDF-1.4",
+    )
     objects = {
         "token": {"uidb64": "MQ", "token": "not-a-real-token"},
         "certificate_code": {"code": "ABCD-EFGH-JKMN"},
@@ -264,6 +278,8 @@ def world():
         "organisation_change": {"pk": change.pk},
         "invoice": {"pk": invoice.pk},
         "import_job": {"pk": job.pk},
+        "report_csv": {"extension": "csv"},
+        "report_job": {"pk": report.pk},
         "survey_token": {"token": token},
         "survey_answer_token": {"token": token, "answer": "yes"},
         "invitation": {"pk": invitation.pk},
