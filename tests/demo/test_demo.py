@@ -2,6 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Agency, AgencyMembership, Borough, User
+from evaluations.models import OutcomeRating, SurveyInvitation, SurveyResponse
+from notifications.models import OutboxMessage
 from training.models import Booking, Charge, Course, LearningOutcome, Session
 from training.services.certificates import certificate_unavailable_reason
 
@@ -17,6 +19,9 @@ MODELS = [
     Session,
     Booking,
     Charge,
+    SurveyInvitation,
+    SurveyResponse,
+    OutcomeRating,
 ]
 
 
@@ -41,6 +46,7 @@ def test_demo_loads_a_partnership_and_running_it_twice_changes_nothing(settings,
     for role in ["delegate", "trainer", "coordinator", "reviewer"]:
         assert User.objects.get(email=f"{role}@demo.coursebook.test").has_role(role)
     assert_past_sessions_have_registers()
+    assert_past_sessions_have_evaluations()
 
     call_command("demo")
     assert counts() == first
@@ -75,3 +81,21 @@ def test_demo_refuses_to_run_in_production(settings):
     with pytest.raises(Exception, match="known passwords"):
         call_command("demo")
     assert User.objects.count() == 0
+
+
+def assert_past_sessions_have_evaluations():
+    """Reviewers see ratings in the demo: evaluations of those who came, written as
+    imported ones, so nobody is mailed, and each marks its booking evaluated."""
+    answered = SurveyResponse.objects.filter(
+        submitted_at__isnull=False, invitation__kind="end_of_session"
+    )
+    if not Session.objects.filter(status=Session.Status.DELIVERED).exists():
+        return
+    assert answered.exists()
+    assert not SurveyInvitation.objects.filter(is_imported=False).exists()
+    assert not answered.exclude(invitation__booking__evaluated_at__isnull=False).exists()
+    assert not answered.exclude(
+        invitation__booking__attendance__in=["attended", "partial"]
+    ).exists()
+    assert OutcomeRating.objects.filter(before__isnull=False, after__isnull=False).exists()
+    assert not OutboxMessage.objects.exists()

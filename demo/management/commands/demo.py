@@ -1,6 +1,7 @@
 """Load a realistic partnership to try Coursebook with. Running it again changes nothing."""
 
 import random
+import secrets
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -13,8 +14,18 @@ from django.utils import timezone
 
 from accounts.models import Agency, AgencyMembership, Borough, Role, User
 from accounts.services.people import role_grant
+from evaluations import keys
+from evaluations.models import (
+    Answer,
+    OutcomeRating,
+    Question,
+    Questionnaire,
+    SurveyInvitation,
+    SurveyKind,
+    SurveyResponse,
+)
 from training.models import Booking, Charge, Course, LearningOutcome, Session, Venue
-from training.rules.prices import PriceBasis, charge_due
+from training.rules.prices import ATTENDED, PriceBasis, charge_due
 from training.services.terms import terms_in_force
 
 from ... import data
@@ -287,9 +298,14 @@ class Command(BaseCommand):
                         attendance_marked_by=trainer,
                     )
                 )
+        for booking in bookings:
+            # About two in three of those who came answered the evaluation the next day.
+            if booking.attendance in ATTENDED and rng.random() < 0.68:
+                booking.evaluated_at = booking.session.ends_at + timedelta(days=1)
         bookings += self.demo_delegate_bookings(sessions, demo_delegate, terms)
         Session.objects.bulk_update(sessions, ["register_closed_at", "register_closed_by"])
         Booking.objects.bulk_create(bookings)
+        evaluations = self.load_past_evaluations(bookings, rng)
         charges = []
         for booking in bookings:
             due = charge_due(booking)
@@ -304,7 +320,117 @@ class Command(BaseCommand):
                     )
                 )
         Charge.objects.bulk_create(charges)
-        return self.created_delegates + len(bookings) + len(charges)
+        return self.created_delegates + len(bookings) + len(charges) + evaluations
+
+    def load_past_evaluations(self, bookings: list[Booking], rng: random.Random) -> int:
+        """Evaluations of the delivered sessions, written as imported ones (never mailed):
+        "now" ratings mostly a step or two above the "before" ones, and, for sessions more
+        than the follow-up delay ago, the follow-up survey answered by about a third."""
+        end_of_session = Questionnaire.objects.filter(kind=SurveyKind.END_OF_SESSION).first()
+        follow_up = Questionnaire.objects.filter(kind=SurveyKind.FOLLOW_UP).first()
+        if end_of_session is None or follow_up is None:
+            return 0
+        questions = {
+            question.key: question
+            for question in Question.objects.filter(questionnaire__in=[end_of_session, follow_up])
+        }
+        outcomes: dict[int, list[int]] = {}
+        for course_id, pk in LearningOutcome.objects.order_by("position").values_list(
+            "course_id", "pk"
+        ):
+            outcomes.setdefault(course_id, []).append(pk)
+        follow_up_before = timezone.now() - timedelta(days=settings.COURSEBOOK_FOLLOW_UP_DAYS)
+        invitations = []
+        for booking in bookings:
+            session = booking.session
+            if booking.evaluated_at is not None:
+                invitations.append(
+                    SurveyInvitation(
+                        booking=booking,
+                        kind=SurveyKind.END_OF_SESSION,
+                        questionnaire=end_of_session,
+                        token_hash=secrets.token_hex(32),
+                        closes_at=session.ends_at + timedelta(days=30),
+                        opens_at=session.ends_at,
+                        created_at=session.ends_at,
+                        submitted_at=booking.evaluated_at,
+                        is_imported=True,
+                    )
+                )
+            if (
+                booking.attendance in ATTENDED
+                and session.ends_at < follow_up_before
+                and rng.random() < 0.6
+            ):
+                invited = session.ends_at + timedelta(days=settings.COURSEBOOK_FOLLOW_UP_DAYS)
+                invitations.append(
+                    SurveyInvitation(
+                        booking=booking,
+                        kind=SurveyKind.FOLLOW_UP,
+                        questionnaire=follow_up,
+                        token_hash=secrets.token_hex(32),
+                        opens_at=invited,
+                        created_at=invited,
+                        closes_at=invited + timedelta(days=42),
+                        submitted_at=invited + timedelta(days=3) if rng.random() < 0.35 else None,
+                        is_imported=True,
+                    )
+                )
+        SurveyInvitation.objects.bulk_create(invitations)
+        responses = [
+            SurveyResponse(
+                invitation=invitation,
+                started_at=invitation.submitted_at,
+                updated_at=invitation.submitted_at,
+                submitted_at=invitation.submitted_at,
+                page_reached=3 if invitation.kind == SurveyKind.END_OF_SESSION else 1,
+            )
+            for invitation in invitations
+            if invitation.submitted_at is not None
+        ]
+        SurveyResponse.objects.bulk_create(responses)
+        answers, ratings = [], []
+        for response in responses:
+            invitation = response.invitation
+            if invitation.kind == SurveyKind.END_OF_SESSION:
+                for key in (keys.EXPERIENCE, keys.TRAINER_KNOWLEDGE, keys.MATERIALS, keys.VENUE):
+                    rating = rng.choices([1, 2, 3, 4], [2, 8, 45, 45])[0]
+                    answers.append(
+                        Answer(response=response, question=questions[key], rating=rating)
+                    )
+                answers.append(
+                    Answer(
+                        response=response,
+                        question=questions[keys.OBJECTIVES_MET],
+                        choice=rng.choices(["fully", "partly", "not_met"], [80, 18, 2])[0],
+                    )
+                )
+                for outcome in outcomes.get(invitation.booking.session.course_id, []):
+                    before = rng.choices([1, 2, 3, 4], [15, 45, 35, 5])[0]
+                    after = min(4, max(1, before + rng.choices([-1, 0, 1, 2], [5, 25, 50, 20])[0]))
+                    ratings.append(
+                        OutcomeRating(
+                            response=response, outcome_id=outcome, before=before, after=after
+                        )
+                    )
+            else:
+                answers.append(
+                    Answer(
+                        response=response,
+                        question=questions[keys.USED_LEARNING],
+                        choice=rng.choices(["yes", "partly", "not_yet"], [55, 30, 15])[0],
+                    )
+                )
+                answers.append(
+                    Answer(
+                        response=response,
+                        question=questions[keys.CONFIDENCE],
+                        rating=rng.choices([2, 3, 4], [15, 55, 30])[0],
+                    )
+                )
+        Answer.objects.bulk_create(answers)
+        OutcomeRating.objects.bulk_create(ratings)
+        return len(invitations) + len(responses) + len(answers) + len(ratings)
 
     def demo_delegate_bookings(self, sessions, delegate, terms) -> list[Booking]:
         """The demo delegate (a practice nurse) attended the latest delivered Level 3
