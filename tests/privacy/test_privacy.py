@@ -1,9 +1,11 @@
 import json
 from datetime import datetime, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db.models import Count, Sum
 from django.urls import reverse
 
@@ -185,6 +187,22 @@ def test_anonymising_removes_personal_data_and_keeps_every_figure(history):
     assert AuditEntry.objects.filter(action="person_anonymised", object_id=str(vera.pk)).exists()
     # Sam, of the same school, is untouched.
     assert User.objects.get(pk=history["sam"].pk).full_name == "Sam Adeyemi"
+
+
+def report_json() -> str:
+    out = StringIO()
+    call_command(
+        "report", "--from", "2018-04-01", "--to", "2026-03-31", "--format", "json", stdout=out
+    )
+    return out.getvalue()
+
+
+def test_every_report_figure_is_identical_after_anonymising(history):
+    before = report_json()
+    assert '"sessions_delivered": 2' in before
+    person_anonymise(user_id=history["vera"].pk, cause=Anonymisation.Cause.RETENTION)
+    person_erase(user_id=history["sam"].pk, actor=coordinator(), reason="Asked to be erased")
+    assert report_json() == before
 
 
 def test_an_anonymised_person_cannot_sign_in_or_be_found(client, history):
