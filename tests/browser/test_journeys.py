@@ -515,6 +515,11 @@ def test_a_coordinator_waives_a_charge_and_invoices_the_rest(browser_page, live_
         live_server.url + reverse("training:manage_invoice_pdf", args=[invoice.pk])
     )
     assert response.headers["content-type"] == "application/pdf"
+    # The organisation's invoice contact has the same PDF.
+    emailed = sent_to("bursar@example.org", f"Invoice {invoice.number}")
+    ((attached_name, attached, mimetype),) = emailed.attachments
+    assert (attached_name, mimetype) == (f"{invoice.number}.pdf", "application/pdf")
+    assert "Vic Invoiced" in pdf_text(attached) and "Una Waived" not in pdf_text(attached)
 
     una_charge.refresh_from_db()
     vic_charge.refresh_from_db()
