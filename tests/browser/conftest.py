@@ -3,11 +3,14 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connections
+from playwright.sync_api import expect
 
 from tests.conftest import chromium_path
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "a-long-test-password"  # The factories' password for everyone.
 
 
 @pytest.fixture
@@ -87,3 +90,24 @@ def axe_violations(page) -> list[dict]:
 def assert_accessible(page):
     violations = axe_violations(page)
     assert violations == [], f"{page.url}: {violations}"
+
+
+def sign_in(page, email: str, *, check_accessibility: bool = True):
+    """Fill in the sign-in page the browser is on (checked for accessibility, which needs
+    JavaScript to run axe-core)."""
+    if check_accessibility:
+        assert_accessible(page)
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    # Signed in once the next page has the sign-out form: only then may a test go elsewhere.
+    expect(page.locator('form[action="/account/sign-out/"]')).to_be_attached()
+
+
+def screenshot(page, name: str) -> Path:
+    """A full-page picture under var/screenshots/, for people to look at after a run."""
+    folder = Path(settings.VAR_DIR) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

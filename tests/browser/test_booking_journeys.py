@@ -8,28 +8,14 @@ from playwright.sync_api import expect
 from tests.factories import BookingFactory, SessionFactory, UserFactory, coordinator
 from training.models import Booking
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture(autouse=True)
 def _mail_in_memory(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-def sign_in(page, email: str, *, check_accessibility: bool = True):
-    """Fill in the sign-in page the browser is on (checked for accessibility, which needs
-    JavaScript to run axe-core)."""
-    if check_accessibility:
-        assert_accessible(page)
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    # Signed in once the next page has the sign-out form: only then may a test go elsewhere.
-    expect(page.locator('form[action="/account/sign-out/"]')).to_be_attached()
 
 
 def test_delegate_books_a_place_then_cancels_it_for_free(browser_page, live_server):

@@ -3,35 +3,22 @@ of the pages for people to look at; and a check that axe itself catches a mistak
 
 import re
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from tests.factories import BookingFactory, SessionFactory, UserFactory
 from training.models import Booking
 
-from .conftest import assert_accessible, axe_violations
+from .conftest import PASSWORD, assert_accessible, axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture(autouse=True)
 def _mail_in_memory(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-def screenshot(page, name: str) -> Path:
-    """A full-page picture under var/screenshots/, for people to look at after a run."""
-    folder = Path(settings.VAR_DIR) / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 def focused(page) -> dict:
