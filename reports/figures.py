@@ -9,13 +9,12 @@ What counts, in the records' own fields:
 
 - a session counts when its status is delivered and its start (in London) is in the
   period; imported sessions (``import_ref`` set) count like any other;
-- **booked**: a booking "confirmed when the session started". That is a booking that is
-  not a walk-in and either is still confirmed or was cancelled after the start (only the
-  old system recorded such cancellations; Coursebook refuses them). A confirmed booking
-  promoted from the waiting list after the start was not confirmed then, and a waiting
-  list place closed after the start because the person came in as a walk-in was never a
-  booked place (the walk-in booking counts them instead). ``booked_at`` is not used:
-  nobody books after the start except walk-ins, and imported records may not know it;
+- **booked**: a booking "confirmed when the session started (no-shows included,
+  cancellations excluded)": confirmed, not a walk-in, made (``booked_at``) no later than
+  the start, and if it came from the waiting list, promoted no later than the start. A
+  cancelled booking never counts, even one the old system recorded as cancelled after the
+  start; a booking made after the start and not attended (the old system kept some) is a
+  no-show but was not booked;
 - **attended**: confirmed bookings marked attended or partly attended, walk-ins included;
 - **walk-ins**: those of them flagged as walk-ins;
 - **no-shows**: bookings marked absent or turned away (turned away is a no-show);
@@ -32,7 +31,6 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     FloatField,
     IntegerField,
@@ -45,7 +43,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, TruncMonth
 
-from training.models import Booking, Charge, Session
+from training.models import Booking, ChargeQuerySet, Session
 
 from .periods import LONDON, Filters, Period
 
@@ -69,18 +67,12 @@ def delivered_sessions_q(period: Period, filters: Filters, prefix: str = "") -> 
 def booked_q() -> Q:
     """Confirmed when the session started (see the module's docstring)."""
     starts_at = F("session__starts_at")
-    came_as_walk_in = Exists(
-        Booking.objects.filter(
-            session_id=OuterRef("session_id"), delegate_id=OuterRef("delegate_id"), is_walk_in=True
-        )
+    return Q(
+        Q(promoted_at__isnull=True) | Q(promoted_at__lte=starts_at),
+        status=Booking.Status.CONFIRMED,
+        is_walk_in=False,
+        booked_at__lte=starts_at,
     )
-    confirmed_at_start = Q(status=Booking.Status.CONFIRMED) & (
-        Q(promoted_at__isnull=True) | Q(promoted_at__lte=starts_at)
-    )
-    cancelled_after_start = Q(status=Booking.Status.CANCELLED, cancelled_at__gt=starts_at) & ~Q(
-        came_as_walk_in
-    )
-    return Q(is_walk_in=False) & (confirmed_at_start | cancelled_after_start)
 
 
 def attended_q() -> Q:
@@ -99,16 +91,28 @@ def late_cancellation_q() -> Q:
     return Q(status=Booking.Status.CANCELLED, cancelled_late=True)
 
 
+def _prefixed(condition: Q, prefix: str) -> Q:
+    """The same condition on a related model's fields (``prefix`` like ``"charges__"``)."""
+    moved = Q()
+    moved.connector, moved.negated = condition.connector, condition.negated
+    moved.children = [
+        _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])
+        for child in condition.children
+    ]
+    return moved
+
+
 def charge_raised_q(prefix: str = "") -> Q:
     """Raised: every charge (pending, invoiced, or waived by a coordinator) except those
-    withdrawn as not owed (a corrected register, a cancelled session), which were never
-    owed. Switches to ``Charge.objects.owed()`` once the charges' own queryset has it."""
-    return ~Q(**{f"{prefix}status": Charge.Status.WAIVED, f"{prefix}waived_as_not_owed": True})
+    withdrawn as not owed (a corrected register, a cancelled session): the charges'
+    own rule, ``Charge.objects.raised()``."""
+    return _prefixed(ChargeQuerySet.RAISED, prefix)
 
 
 def charge_waived_q(prefix: str = "") -> Q:
-    """Waived by a coordinator's decision; a withdrawal as not owed is not a waiver."""
-    return Q(**{f"{prefix}status": Charge.Status.WAIVED, f"{prefix}waived_as_not_owed": False})
+    """Waived by a coordinator's decision; a withdrawal as not owed is not a waiver:
+    ``Charge.objects.waived_by_coordinator()``."""
+    return _prefixed(ChargeQuerySet.WAIVED_BY_COORDINATOR, prefix)
 
 
 # Grouped rows -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ that are already grouped by course or organisation; it never sees a booking or a
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -44,7 +45,11 @@ FIGURE_LABELS = {
 
 
 def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
+    """Rounded half up, as a person rounds (Python's round() goes half to even)."""
+    if value is None:
+        return None
+    places = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(value)).quantize(places, rounding=ROUND_HALF_UP))
 
 
 def _significant(value: float | None) -> float | None:
@@ -213,7 +218,7 @@ def _trainer_agencies(session_rows: list[dict]) -> tuple[list[dict], dict]:
         {
             "agency": name,
             "sessions": agency_sessions[name],
-            "percent": round(100 * agency_sessions[name] / total, 1),
+            "percent": _round(100 * agency_sessions[name] / total, 1),
         }
         for name in agencies
     ]

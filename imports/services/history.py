@@ -455,6 +455,20 @@ def _checked(plan: HistoryPlan) -> HistoryPlan:
     return plan
 
 
+def _statistics_refresh() -> None:
+    """After a large import, PostgreSQL's planner statistics still describe the tables as
+    they were; a report run at once would plan its joins for a handful of rows. Refresh
+    them for the tables the import fills (autovacuum would, later)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [
+        model._meta.db_table
+        for model in (User, Session, Booking, SurveyInvitation, SurveyResponse, Answer)
+    ] + [OutcomeRating._meta.db_table]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+
+
 def history_import(
     *,
     directory: Path,
@@ -489,6 +503,7 @@ def history_import(
             writer.terms()
             writer.bookings()
             writer.evaluations()
+            transaction.on_commit(_statistics_refresh)
             summary = plan_summary(plan)
             if job is None:
                 job = ImportJob.objects.create(

@@ -310,3 +310,22 @@ def test_progress_is_plain_lines_off_a_terminal_and_a_bar_on_one(tmp_path):
     assert "\r" in bar.getvalue()  # tqdm redraws its bar in place
     assert "Writing bookings: 9 of 9" not in bar.getvalue()
     assert "9/9" in bar.getvalue()
+
+
+@pytest.mark.postgres
+def test_planner_statistics_are_refreshed_after_an_import(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    """A report run straight after a large import must not be planned for empty tables."""
+
+    def estimated_bookings() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'training_booking'")
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE training_booking")  # empty: the planner expects no rows
+    assert estimated_bookings() <= 0
+    with django_capture_on_commit_callbacks(execute=True):
+        import_history(write_history(tmp_path))
+    assert estimated_bookings() == Booking.objects.count() == 9

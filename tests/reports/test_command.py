@@ -85,7 +85,7 @@ def test_files_are_written(dataset, tmp_path):
         out = tmp_path / f"report.{fmt}"
         call_command("report", *PERIOD, "--format", fmt, "--output", str(out), "--publish")
         assert out.stat().st_size > 0
-    assert "Booked,9,<5" in (tmp_path / "report.csv").read_text()  # last year's 1 hidden
+    assert "Booked,8,<5" in (tmp_path / "report.csv").read_text()  # last year's 1 hidden
     book = load_workbook(tmp_path / "report.xlsx")
     assert "Headline figures" in book.sheetnames
     text = "\n".join(
@@ -101,8 +101,19 @@ def test_files_are_written(dataset, tmp_path):
         (["--from", "2026-04-01", "--to", "2025-04-01"], "--to must be on or after --from"),
         (["--from", "1 April"], "is not a date"),
         (["--from", "2000-01-01", "--to", "2025-01-01"], "at most ten years"),
+        (["--from", "9999-12-31", "--to", "9999-12-31"], "the year must be from 1990 to 2100"),
+        (["--from", "0001-01-01", "--to", "0001-01-02"], "the year must be from 1990 to 2100"),
     ],
 )
 def test_bad_arguments_say_what_is_wrong(db, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("report", *args)
+
+
+def test_figures_are_rounded_half_up_as_a_person_would():
+    from reports.report import _round
+
+    assert _round(100 * 1 / 16, 1) == 6.3  # round() would give 6.2
+    assert _round(1 / 16, 3) == 0.063
+    assert _round(2 / 3, 3) == 0.667
+    assert _round(None, 3) is None

@@ -4,11 +4,11 @@ Working, for S1 (10 places), S2 (5 places, imported) and S3 (8 places, no bookin
 
 - booked: S1 b1 b2 b3 b4 b5 b10 = 6 (not the walk-ins b9 and b13, not b6 b7 b11 cancelled
   before the start, not the waiting b8, not b12 whose waiting place closed when they came
-  as a walk-in); S2 c1, the booking cancelled after the start, c3 = 3 (not the one
-  promoted after the start). 9 in all.
-- booking rate: mean (6/10 + 3/5 + 0/8) / 3 = 0.4; pooled 9 / 23 = 0.391.
+  as a walk-in); S2 c1, c3 = 2 (not the booking cancelled after the start: cancellations
+  are excluded; not the one promoted after the start). 8 in all.
+- booking rate: mean (6/10 + 2/5 + 0/8) / 3 = 0.333; pooled 8 / 23 = 0.348.
 - attended: S1 b1 b2 (partial) b5 b9 b10 b13, S2 c1 = 7, of whom 2 walk-ins;
-  attendance (7 - 2) / 9 = 0.556.
+  attendance (7 - 2) / 8 = 0.625.
 - no-shows: b3 (absent), b4 (turned away), c3 = 3. Late cancellations: b6, b11 = 2.
 - charges raised: 80 (b3) + 80 (b4, waived by a coordinator) + 100 (b5) + 100 (b11) + 40
   (c3) = 400.00; b6's charge was withdrawn as not owed, so it is in neither total, and the
@@ -28,12 +28,12 @@ pytestmark = pytest.mark.django_db
 SUMMARY = {
     "sessions_delivered": 3,
     "places_offered": 23,
-    "booked": 9,
-    "booking_rate_mean": 0.4,
-    "booking_rate_pooled": 0.391,
+    "booked": 8,
+    "booking_rate_mean": 0.333,
+    "booking_rate_pooled": 0.348,
     "attended": 7,
     "walk_ins": 2,
-    "attendance_rate": 0.556,
+    "attendance_rate": 0.625,
     "no_shows": 3,
     "late_cancellations": 2,
     "charges_raised_gbp": "400.00",
@@ -83,7 +83,7 @@ def test_trainer_agencies_and_their_table(dataset):
 def test_by_programme_and_course(dataset):
     report = report_build(period=dataset.period)
     core = {**SUMMARY, "sessions_delivered": 2, "places_offered": 15}
-    core.update(booking_rate_mean=0.6, booking_rate_pooled=0.6)
+    core.update(booking_rate_mean=0.5, booking_rate_pooled=0.533)
     assert {k: by_key(report["by_programme"])["core"][k] for k in SUMMARY} == core
     assert {k: by_key(report["by_course"])["MASCP-L3"][k] for k in SUMMARY} == core
     # A session with no bookings: nothing booked, a rate of 0, attendance undefined.
@@ -114,14 +114,14 @@ def figures(row):
 def test_by_agency_sector_and_borough(dataset):
     report = report_build(period=dataset.period)
     agencies = by_key(report["by_agency"])
-    assert figures(agencies["Metropolitan Police"]) == (5, 4, 1, 1, 0, 0.6, "40.00", "0.00")
+    assert figures(agencies["Metropolitan Police"]) == (4, 4, 1, 1, 0, 0.75, "40.00", "0.00")
     assert figures(agencies["St Mary's Hospital"]) == (3, 2, 1, 2, 1, 0.333, "160.00", "80.00")
     assert figures(agencies["Bright Start Nursery"]) == (1, 1, 0, 0, 1, 1.0, "200.00", "0.00")
     sectors = by_key(report["by_sector"])
     assert figures(sectors["police"]) == figures(agencies["Metropolitan Police"])
     assert figures(sectors["early_years"]) == figures(agencies["Bright Start Nursery"])
     boroughs = by_key(report["by_borough"])
-    assert figures(boroughs["Westminster"]) == (8, 6, 2, 3, 1, 0.5, "200.00", "80.00")
+    assert figures(boroughs["Westminster"]) == (7, 6, 2, 3, 1, 0.571, "200.00", "80.00")
     # Places are not delegates': no booking rate for a sector.
     assert sectors["police"]["booking_rate_mean"] is None
 
@@ -135,7 +135,7 @@ def test_reach_over_the_years_and_by_month(dataset):
     assert by_key(reach["by_borough"])["Westminster"]["attended"] == [0, 0, 1, 6]
     assert report["months"] == [
         {"month": "2025-06", "booked": 6, "attended": 6},
-        {"month": "2025-09", "booked": 3, "attended": 1},
+        {"month": "2025-09", "booked": 2, "attended": 1},
     ]
     assert report["places_lost"] == {"no_shows": 3, "share_of_places": 0.13}
 
@@ -221,9 +221,9 @@ def test_session_filters(dataset):
     assert (summary["sessions_delivered"], summary["places_offered"], summary["booked"]) == (
         1,
         5,
-        3,
+        2,
     )
-    assert summary["booking_rate_mean"] == 0.6
+    assert summary["booking_rate_mean"] == 0.4
     specialist = headline_figures(period=dataset.period, filters=Filters(programme="specialist"))
     assert (specialist["sessions_delivered"], specialist["booked"]) == (1, 0)
 

@@ -13,6 +13,7 @@ from reports.periods import Period, current_financial_year
 from reports.publication import report_publish
 from reports.report import report_build
 from reports.services import MAX_PERIOD_DAYS
+from training.forms_manage import FIRST_YEAR, LAST_YEAR
 
 # The keys of DESIGN section 5's JSON; the page's extras stay out of it.
 CONTRACT_KEYS = (
@@ -32,9 +33,13 @@ CONTRACT_KEYS = (
 
 def _day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as error:
         raise CommandError(f"{value!r} is not a date like 2025-04-01") from error
+    # The same years as the report page's date fields.
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise CommandError(f"{value!r}: the year must be from {FIRST_YEAR} to {LAST_YEAR}")
+    return day
 
 
 class Command(BaseCommand):
