@@ -151,7 +151,9 @@ AXES_USERNAME_CALLABLE = "accounts.signin.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# Proxies in front of gunicorn that append to X-Forwarded-For (accounts.client_ip).
+COURSEBOOK_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 
