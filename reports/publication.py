@@ -18,6 +18,7 @@ Counts of sessions and places are about the programme, not about people, and are
 """
 
 import copy
+import math
 from collections.abc import Hashable, Sequence
 from fractions import Fraction
 
@@ -95,56 +96,94 @@ def linked_marks(
     """Which cells to hide (SMALL or HIDDEN) among counts that may share rows, columns and
     totals. ``lines`` are groups of cells no one of which may be the only hidden one (a
     table's rows and columns); ``sums`` are totals with the cells they add up to, across
-    tables. The cells a total adds up to and the total are a line too; when a total's
-    hidden parts can only be at their bounds, or a hidden cell is still pinned down by
-    combining sums, one more shown cell of a sum around it is hidden. Repeated until
-    nothing changes."""
+    tables. The cells a total adds up to and the total are a line too; when a hidden cell
+    is still pinned down, by combining sums or by the ranges its marks allow, one more
+    shown cell of a sum around it is hidden. Repeated until nothing changes."""
     marks: dict[Cell, str] = {cell: SMALL for cell, value in values.items() if is_small(value)}
     order = {cell: number for number, cell in enumerate(values)}
     all_lines = [*lines, *([total, *parts] for total, parts in sums)]
 
-    def hide_one_of(cells) -> bool:
+    def hide_one_of(cells) -> Cell | None:
+        """Hide the smallest shown cell, preferring one that is not zero."""
         candidates = [cell for cell in cells if cell not in marks and _is_count(values[cell])]
         if not candidates:
-            return False
+            return None
         chosen = min(candidates, key=lambda cell: (values[cell] == 0, values[cell], order[cell]))
         marks[chosen] = HIDDEN
-        return True
+        return chosen
 
     while True:
         changed = False
         for line in all_lines:
             if sum(1 for cell in line if cell in marks) == 1:
-                changed |= hide_one_of(line)
+                changed |= hide_one_of(line) is not None
         if changed:
             continue
-        for total, parts in sums:
-            if _at_its_bounds(values, marks, total, parts) and hide_one_of([total, *parts]):
-                changed = True
-        if changed:
-            continue
-        # One at a time: a cell hidden for one may free others.
-        for cell in sorted(_pinned_down(sums, marks), key=order.__getitem__):
-            if hide_one_of(_around(cell, sums, marks)):
-                break
-        else:
+        pinned = {*_pinned_down(sums, marks), *_pinned_by_bounds(values, sums, marks)}
+        hidden_now: set[Cell] = set()
+        for cell in sorted(pinned, key=order.__getitem__):
+            around = _around(cell, sums, marks)
+            # A cell hidden for another pinned cell nearby may already free this one.
+            if hidden_now.isdisjoint(around) and (chosen := hide_one_of(around)):
+                hidden_now.add(chosen)
+        if not hidden_now:
             return marks
 
 
-def _at_its_bounds(values: dict, marks: dict, total: Cell, parts: Sequence[Cell]) -> bool:
-    """A shown total whose hidden parts must each be at their least ("<5" is at least 1,
-    "[c]" at least 0) or, all "<5", at their greatest (4) to add up: 8 made of two "<5"
-    is two 4s."""
-    hidden = [part for part in parts if part in marks]
-    if total in marks or not hidden:
-        return False
-    rest = values[total] - sum(values[part] for part in parts if part not in marks)
-    least = sum(1 if marks[part] == SMALL else 0 for part in hidden)
-    if rest == least:
-        return True
-    return all(marks[part] == SMALL for part in hidden) and rest == len(hidden) * (
-        SMALLEST_SHOWN - 1
-    )
+PROPAGATION_ROUNDS = 50
+
+
+class _Total:
+    """A sum of numbers some of which may be infinite, less any one of them."""
+
+    def __init__(self, numbers: list) -> None:
+        self.finite = sum(n for n in numbers if not math.isinf(n))
+        self.infinite = [n for n in numbers if math.isinf(n)]
+
+    def without(self, number) -> float:
+        rest = list(self.infinite)
+        if math.isinf(number):
+            rest.remove(number)
+            return rest[0] if rest else self.finite
+        return rest[0] if rest else self.finite - number
+
+
+def _pinned_by_bounds(values: dict, sums: Sequence[Sum], marks: dict[Cell, str]) -> list[Cell]:
+    """The hidden cells that the sums narrow to one value, knowing that "<5" is 1 to 4 and
+    "[c]" is 0 or more: a shown 8 made of two "<5" is two 4s. Each sum narrows the range
+    of each hidden cell in it given the others' ranges, round after round."""
+    low = {cell: 1 if mark == SMALL else 0 for cell, mark in marks.items()}
+    high = {
+        cell: SMALLEST_SHOWN - 1 if mark == SMALL else math.inf for cell, mark in marks.items()
+    }
+
+    def bounds(cell) -> tuple:
+        return (low[cell], high[cell]) if cell in marks else (values[cell], values[cell])
+
+    equations = [
+        [(total, -1), *((part, 1) for part in parts)]
+        for total, parts in sums
+        if total in marks or any(part in marks for part in parts)
+    ]
+    for _ in range(PROPAGATION_ROUNDS):
+        narrowed = False
+        for terms in equations:
+            # sum(sign * cell) == 0: each hidden cell is minus the others' signed sum.
+            lows = [sign * bounds(cell)[0 if sign > 0 else 1] for cell, sign in terms]
+            highs = [sign * bounds(cell)[1 if sign > 0 else 0] for cell, sign in terms]
+            least, most = _Total(lows), _Total(highs)
+            for (cell, sign), own_low, own_high in zip(terms, lows, highs, strict=True):
+                if cell not in marks:
+                    continue
+                # The others' signed sum lies in [least - own_low, most - own_high].
+                others = (least.without(own_low), most.without(own_high))
+                new = sorted((-others[0] * sign, -others[1] * sign))
+                new_low, new_high = max(low[cell], new[0]), min(high[cell], new[1])
+                if (new_low, new_high) != (low[cell], high[cell]):
+                    low[cell], high[cell], narrowed = new_low, new_high, True
+        if not narrowed:
+            break
+    return [cell for cell in marks if low[cell] == high[cell]]
 
 
 def _around(cell: Cell, sums: Sequence[Sum], marks: dict[Cell, str]) -> list[Cell]:
@@ -202,66 +241,151 @@ def withhold_rates(row: dict, bases: dict[str, Sequence[str]]) -> dict:
     return row
 
 
-def _table_lines(table: str, rows: list[dict], columns: Sequence[str]) -> list[list[Cell]]:
-    """A table's rows and columns, as lines of cells named (table, row number, column)."""
-    lines = [[(table, i, column) for column in columns] for i in range(len(rows))]
-    lines += [[(table, i, column) for i in range(len(rows))] for column in columns]
-    return lines
+FOLLOW_UP_COUNTS = (
+    "invited",
+    "responded",
+    "managers_invited",
+    "managers_responded",
+    "managers_seen_change",
+)
+FOLLOW_UP_RATES = {"response_rate": ("invited", "responded"), "changed_practice": ("responded",)}
+MONTH_COUNTS = ("booked", "attended")
+AGENCY_FOLLOW_UP_COUNTS = ("invited", "responded")
+REACH_PARTS = ("by_sector", "by_borough")
 
 
-def breakdown_cells(report: dict) -> tuple[dict[Cell, int], list[list[Cell]], list[Sum]]:
-    """The summary and the breakdowns' people counts as one set of linked cells: each
-    table's rows and columns, the summary as the total of every breakdown, and each
-    parent row (a sector, a borough, a programme) as the total of its children."""
+def _count_tables(report: dict) -> dict[str, tuple[list[dict], Sequence]]:
+    """Every published table of people counts: its rows, and the fields holding them. The
+    reach tables' rows are their lists of counts by year, keyed by the year's place."""
+    reach = report["reach"]
+    years = tuple(range(len(reach["years"])))
+    return {
+        "summary": ([report["summary"]], PEOPLE_COUNTS),
+        "previous": ([report["previous"]["summary"]], PEOPLE_COUNTS),
+        **{key: (report[key], PEOPLE_COUNTS) for key in BREAKDOWN_KEYS},
+        "follow_up": ([report["follow_up"]], FOLLOW_UP_COUNTS),
+        "follow_up_by_agency": (report["follow_up_by_agency"], AGENCY_FOLLOW_UP_COUNTS),
+        "months": (report["months"], MONTH_COUNTS),
+        **{
+            f"reach_{part}": ([dict(enumerate(row["attended"])) for row in reach[part]], years)
+            for part in REACH_PARTS
+        },
+    }
+
+
+def _same_cells(report: dict) -> dict[Cell, Cell]:
+    """Places where one count is published twice: the reach tables' last year is the
+    period itself, so a sector's or borough's count there is its attended count."""
+    same = {}
+    last = len(report["reach"]["years"]) - 1
+    for part in REACH_PARTS:
+        rows = {row["key"]: i for i, row in enumerate(report[part])}
+        for i, row in enumerate(report["reach"][part]):
+            if last >= 0 and row["key"] in rows:
+                same[f"reach_{part}", i, last] = (part, rows[row["key"]], "attended")
+    return same
+
+
+def published_cells(report: dict) -> tuple[dict[Cell, int], list[list[Cell]], list[Sum]]:
+    """The report's people counts as one set of linked cells, named (table, row number,
+    column): each table's rows and columns; the summary as the total of every breakdown
+    and of the months; each parent row (a sector, a borough, a programme) as the total of
+    its children; the follow-up as the total of its organisations; and each year's
+    reach as the total of that year's summary."""
+    same = _same_cells(report)
+    tables = _count_tables(report)
+
+    def cell(table: str, i: int, column) -> Cell:
+        return same.get((table, i, column), (table, i, column))
+
+    def column_of(table: str, column) -> list[Cell]:
+        return [cell(table, i, column) for i in range(len(tables[table][0]))]
+
     values: dict[Cell, int] = {}
     lines: list[list[Cell]] = []
-    sums: list[Sum] = []
-    tables = {"summary": [report["summary"]]} | {key: report[key] for key in BREAKDOWN_KEYS}
-    for table, rows in tables.items():
+    for table, (rows, columns) in tables.items():
         for i, row in enumerate(rows):
-            values.update({(table, i, column): row[column] for column in PEOPLE_COUNTS})
-        lines += _table_lines(table, rows, PEOPLE_COUNTS)
-    for table in BREAKDOWN_KEYS:
-        for column in PEOPLE_COUNTS:
-            parts = [(table, i, column) for i in range(len(report[table]))]
-            sums.append((("summary", 0, column), parts))
+            values.update({cell(table, i, column): row[column] for column in columns})
+            lines.append([cell(table, i, column) for column in columns])
+        lines += [column_of(table, column) for column in columns]
+    sums: list[Sum] = []
+    for column in PEOPLE_COUNTS:
+        sums += [(("summary", 0, column), column_of(table, column)) for table in BREAKDOWN_KEYS]
+    sums += [(("summary", 0, column), column_of("months", column)) for column in MONTH_COUNTS]
+    sums += [
+        (("follow_up", 0, column), column_of("follow_up_by_agency", column))
+        for column in AGENCY_FOLLOW_UP_COUNTS
+    ]
     for child, field, parent in BREAKDOWN_PARENTS:
         for p, parent_row in enumerate(report[parent]):
             children = [
                 i for i, row in enumerate(report[child]) if row[field] == parent_row["key"]
             ]
-            for column in PEOPLE_COUNTS:
-                sums.append(((parent, p, column), [(child, i, column) for i in children]))
+            sums += [
+                ((parent, p, column), [cell(child, i, column) for i in children])
+                for column in PEOPLE_COUNTS
+            ]
+    years = len(report["reach"]["years"])
+    for total, year in (("summary", years - 1), ("previous", years - 2)):
+        if year >= 0:
+            sums += [
+                ((total, 0, "attended"), column_of(f"reach_{part}", year)) for part in REACH_PARTS
+            ]
     return values, lines, sums
 
 
-def _apply(rows: list[dict], table: str, marks: dict[Cell, str]) -> list[dict]:
+def _marked(rows: list[dict], columns: Sequence, table: str, marks: dict, same: dict) -> list:
+    """The rows with their hidden counts replaced by their marks."""
     return [
         {
             **row,
             **{
-                column: marks[table, i, column]
-                for column in PEOPLE_COUNTS
-                if (table, i, column) in marks
+                column: marks[cell]
+                for column in columns
+                if (cell := same.get((table, i, column), (table, i, column))) in marks
             },
         }
         for i, row in enumerate(rows)
     ]
 
 
-def _breakdowns(report: dict) -> dict:
-    """The summary and the breakdowns, suppressed together."""
-    values, lines, sums = breakdown_cells(report)
+def _suppressed(report: dict) -> dict:
+    """Every table of people counts, suppressed together, its rates withheld with them."""
+    values, lines, sums = published_cells(report)
     marks = linked_marks(values, lines=lines, sums=sums)
-    published = {
-        "summary": withhold_rates(_apply([report["summary"]], "summary", marks)[0], RATE_BASES)
+    same = _same_cells(report)
+    tables = {
+        table: _marked(rows, columns, table, marks, same)
+        for table, (rows, columns) in _count_tables(report).items()
     }
-    for key in BREAKDOWN_KEYS:
-        published[key] = [
-            {**withhold_rates(row, RATE_BASES), **dict.fromkeys(BREAKDOWN_MONEY, HIDDEN)}
-            for row in _apply(report[key], key, marks)
+    reach = {
+        part: [
+            {**row, "attended": [counts[year] for year in sorted(counts)]}
+            for row, counts in zip(report["reach"][part], tables[f"reach_{part}"], strict=True)
         ]
-    return published
+        for part in REACH_PARTS
+    }
+    return {
+        "summary": withhold_rates(tables["summary"][0], RATE_BASES),
+        "previous": {
+            **report["previous"],
+            "summary": withhold_rates(tables["previous"][0], RATE_BASES),
+        },
+        **{
+            key: [
+                {**withhold_rates(row, RATE_BASES), **dict.fromkeys(BREAKDOWN_MONEY, HIDDEN)}
+                for row in tables[key]
+            ]
+            for key in BREAKDOWN_KEYS
+        },
+        "follow_up": withhold_rates(tables["follow_up"][0], FOLLOW_UP_RATES),
+        "follow_up_by_agency": [
+            withhold_rates(row, {"response_rate": AGENCY_FOLLOW_UP_COUNTS})
+            for row in tables["follow_up_by_agency"]
+        ],
+        "months": tables["months"],
+        "reach": {**report["reach"], **reach},
+    }
 
 
 def _withhold_all(row: dict, keep: Sequence[str]) -> dict:
@@ -284,44 +408,12 @@ def _experience(row: dict) -> dict:
     return {**_withhold_all(row, ("course",)), "n": SMALL}
 
 
-def _follow_up(row: dict) -> dict:
-    counts = ("invited", "responded", "managers_invited", "managers_responded")
-    published = suppress_row(row, (*counts, "managers_seen_change"))
-    return withhold_rates(
-        published,
-        {"response_rate": ("invited", "responded"), "changed_practice": ("responded",)},
-    )
-
-
-def _years(rows: list[dict]) -> list[dict]:
-    marks = suppression_marks([row["attended"] for row in rows])
-    return [
-        {
-            **row,
-            "attended": [mark or value for value, mark in zip(row["attended"], line, strict=True)],
-        }
-        for row, line in zip(rows, marks, strict=True)
-    ]
-
-
 def report_publish(report: dict) -> dict:
     """The report as it may be published: same shape, small numbers hidden."""
     published = copy.deepcopy(report)
-    published.update(_breakdowns(report))
-    previous = published["previous"]
-    previous["summary"] = withhold_rates(
-        suppress_row(previous["summary"], PEOPLE_COUNTS), RATE_BASES
-    )
+    published.update(_suppressed(report))
     published["outcomes"] = [_outcome(row) for row in report["outcomes"]]
     published["experience"] = [_experience(row) for row in report["experience"]]
-    published["follow_up"] = _follow_up(report["follow_up"])
-    published["follow_up_by_agency"] = [
-        withhold_rates(row, {"response_rate": ("invited", "responded")})
-        for row in suppress_rows(report["follow_up_by_agency"], ("invited", "responded"))
-    ]
-    published["reach"]["by_sector"] = _years(report["reach"]["by_sector"])
-    published["reach"]["by_borough"] = _years(report["reach"]["by_borough"])
-    published["months"] = suppress_rows(report["months"], ("booked", "attended"))
     # The same count as the summary's no-shows: hidden when that is.
     no_shows = published["summary"]["no_shows"]
     if isinstance(no_shows, str):
