@@ -102,6 +102,7 @@ def linked_marks(
     marks: dict[Cell, str] = {cell: SMALL for cell, value in values.items() if is_small(value)}
     order = {cell: number for number, cell in enumerate(values)}
     all_lines = [*lines, *([total, *parts] for total, parts in sums)]
+    group = _linked_groups(values, sums)
 
     def hide_one_of(cells) -> Cell | None:
         """Hide the smallest shown cell, preferring one that is not zero."""
@@ -120,14 +121,30 @@ def linked_marks(
         if changed:
             continue
         pinned = {*_pinned_down(sums, marks), *_pinned_by_bounds(values, sums, marks)}
-        hidden_now: set[Cell] = set()
+        # One a group of linked cells at a time (a column, as a rule): a cell hidden for
+        # one may free others of its group.
+        groups_done = set()
         for cell in sorted(pinned, key=order.__getitem__):
-            around = _around(cell, sums, marks)
-            # A cell hidden for another pinned cell nearby may already free this one.
-            if hidden_now.isdisjoint(around) and (chosen := hide_one_of(around)):
-                hidden_now.add(chosen)
-        if not hidden_now:
+            if group[cell] not in groups_done and hide_one_of(_around(cell, sums, marks)):
+                groups_done.add(group[cell])
+        if not groups_done:
             return marks
+
+
+def _linked_groups(values: dict, sums: Sequence[Sum]) -> dict[Cell, Cell]:
+    """Each cell's group: the cells joined to it through sums, named by one of them."""
+    parent = {cell: cell for cell in values}
+
+    def root(cell):
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for total, parts in sums:
+        for part in parts:
+            parent[root(part)] = root(total)
+    return {cell: root(cell) for cell in values}
 
 
 PROPAGATION_ROUNDS = 50
