@@ -164,6 +164,13 @@ def test_no_hidden_count_of_the_four_organisations_can_be_worked_out(tmp_path):
     assert recovered_by_pairs(published, report) == []
     # The headline total stays shown: the hiding is done among the parts.
     assert published["summary"]["booked"] == 25
+    # The reach tables' last year is this period: the same counts, hidden alike, or
+    # police's 6 and early years' 8 would be read there.
+    for part in ("by_sector", "by_borough"):
+        attended = {row["key"]: row["attended"] for row in published[part]}
+        for row in published["reach"][part]:
+            assert row["attended"][-1] == attended[row["key"]]
+    assert hidden(sectors["police"]["attended"])
 
 
 @pytest.mark.django_db
