@@ -6,12 +6,16 @@ The rule, the same for the page, CSV, XLSX and PDF when marked for publication:
 - a row or column of a table with just one hidden cell would let it be worked out from
   the total, so one more cell of that row or column is hidden too, shown as "[c]"
   (secondary suppression): the smallest other cell, preferring one that is not zero;
-- the breakdowns are suppressed together, not one by one, because their rows add up to
-  one another: an organisation's counts add up to its sector's and its borough's, a
-  course's to its programme's, and every breakdown to the summary. A total made of one
-  hidden part and shown parts would give the hidden one away, so a second part of it is
-  hidden too, and any hidden count that the sums still pin down, however they are
-  combined, takes one more with it, until nothing changes;
+- the tables are suppressed together, not one by one, because their rows add up to one
+  another: an organisation's counts add up to its sector's and its borough's, a course's
+  to its programme's, every breakdown and the months to the summary, the organisations'
+  follow-up to the follow-up; and the reach tables' last year is the period itself. A
+  total made of one hidden part and shown parts would give the hidden one away, so a
+  second part of it is hidden too; a hidden count that the totals still pin down, by
+  combining them or by the ranges the marks allow (two "<5" making a shown 8 are two 4s),
+  takes one more shown cell around it; until nothing changes. A count can still follow
+  only where every count around it is hidden already: a hidden zero, or "<5"s whose
+  ranges meet (a "<5" programme of four "<5" courses is four 1s);
 - a rate or mean built on a hidden count is withheld ("[c]").
 
 Counts of sessions and places are about the programme, not about people, and are shown.
@@ -180,7 +184,8 @@ def _pinned_by_bounds(values: dict, sums: Sequence[Sum], marks: dict[Cell, str])
     equations = [
         [(total, -1), *((part, 1) for part in parts)]
         for total, parts in sums
-        if total in marks or any(part in marks for part in parts)
+        if any(cell in marks for cell in (total, *parts))
+        and all(cell in marks or _is_count(values[cell]) for cell in (total, *parts))
     ]
     for _ in range(PROPAGATION_ROUNDS):
         narrowed = False
