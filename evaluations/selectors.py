@@ -12,6 +12,7 @@ from accounts.models import User
 from training.models import Booking, LearningOutcome, Session
 
 from . import keys
+from .attendance import attended_q
 from .models import Answer, OutcomeRating, Question, SurveyInvitation, SurveyKind, SurveyResponse
 from .schedule import is_open
 
@@ -166,24 +167,24 @@ def session_results(session: Session, *, with_names: bool) -> SessionResults:
     """
     minimum = settings.COURSEBOOK_RESULTS_MIN_RESPONSES
     invitations = SurveyInvitation.objects.filter(
-        booking__session=session, kind=SurveyKind.END_OF_SESSION
+        attended_q("booking__"), booking__session=session, kind=SurveyKind.END_OF_SESSION
     )
     counts = invitations.aggregate(
         invited=Count("pk"), responses=Count("pk", filter=Q(submitted_at__isnull=False))
     )
-    submitted = {
-        "response__submitted_at__isnull": False,
-        "response__invitation__booking__session": session,
-        "response__invitation__kind": SurveyKind.END_OF_SESSION,
-    }
+    submitted = attended_q("response__invitation__booking__") & Q(
+        response__submitted_at__isnull=False,
+        response__invitation__booking__session=session,
+        response__invitation__kind=SurveyKind.END_OF_SESSION,
+    )
     outcomes = list(
-        OutcomeRating.objects.filter(**submitted)
+        OutcomeRating.objects.filter(submitted)
         .values("outcome__position", "outcome__text")
         .annotate(n=Count("pk"), before_mean=Avg("before"), after_mean=Avg("after"))
         .order_by("outcome__position")
     )
     ratings = list(
-        Answer.objects.filter(**submitted, question__key__in=RATED_KEYS)
+        Answer.objects.filter(submitted, question__key__in=RATED_KEYS)
         .values("question__key")
         .annotate(n=Count("rating"), mean=Avg("rating"))
         .order_by("question__key")
@@ -191,7 +192,7 @@ def session_results(session: Session, *, with_names: bool) -> SessionResults:
     labels = dict(keys.OBJECTIVES_MET_CHOICES)
     objectives = [
         {"answer": labels.get(row["choice"], row["choice"]), "n": row["n"]}
-        for row in Answer.objects.filter(**submitted, question__key=keys.OBJECTIVES_MET)
+        for row in Answer.objects.filter(submitted, question__key=keys.OBJECTIVES_MET)
         .values("choice")
         .annotate(n=Count("pk"))
         .order_by("-n", "choice")
@@ -200,7 +201,7 @@ def session_results(session: Session, *, with_names: bool) -> SessionResults:
     comments = []
     if comments_shown:
         texts = (
-            Answer.objects.filter(**submitted, question__key__in=(keys.COMMENTS, keys.ACTION_PLAN))
+            Answer.objects.filter(submitted, question__key__in=(keys.COMMENTS, keys.ACTION_PLAN))
             .exclude(text="")
             .order_by("question__key", "?" if not with_names else "response__invitation__pk")
         )
