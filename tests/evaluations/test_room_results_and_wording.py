@@ -156,6 +156,40 @@ def test_trainers_see_totals_and_comments_without_names_only_from_five(client, s
         assert client.get(results_url(session)).status_code == 403
 
 
+def test_trainers_see_no_means_or_counts_below_the_minimum(client, settings):
+    settings.COURSEBOOK_RESULTS_MIN_RESPONSES = 3
+    session, bookings = delivered_session(attendances=["attended"] * 3)
+    with at(CLOSED + timedelta(hours=1)):
+        invitations_create_for_closed_registers()
+        invitations = list(SurveyInvitation.objects.order_by("pk"))
+        answer_end_of_session(invitations[0])
+        client.force_login(session.trainer)
+        one = client.get(results_url(session)).text
+        assert "1 of 3" in one
+        assert "once at least 3 people have answered" in one
+        assert "Learning outcomes (1 Poor to 4 Excellent)" not in one
+        assert "The trainer&#x27;s knowledge" not in one and "Fully" not in one
+        client.force_login(coordinator())  # coordinators see everything from the first
+        assert "Learning outcomes (1 Poor to 4 Excellent)" in client.get(results_url(session)).text
+        for invitation in invitations[1:]:
+            answer_end_of_session(invitation)
+        client.force_login(session.trainer)
+        three = client.get(results_url(session)).text
+    assert "Learning outcomes (1 Poor to 4 Excellent)" in three and "Useful" in three
+
+
+def test_the_privacy_notice_gives_the_minimum_in_force(client, settings):
+    settings.COURSEBOOK_RESULTS_MIN_RESPONSES = 8
+    session, (booking,) = delivered_session()
+    with at(CLOSED + timedelta(hours=1)):
+        invitations_create_for_closed_registers()
+        invitation = SurveyInvitation.objects.get()
+        client.force_login(booking.delegate)
+        page = client.get(reverse("evaluations:survey_page", args=[invitation.pk, 1])).text
+    assert "only once at least 8 people have answered" in page
+    assert "at least 5" not in page
+
+
 def test_results_run_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     session, bookings = delivered_session(attendances=["attended"] * 6)
     with at(CLOSED + timedelta(hours=1)):
