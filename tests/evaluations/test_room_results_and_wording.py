@@ -15,8 +15,10 @@ from evaluations.services.responses import PageAnswers, response_submit
 from evaluations.tasks import end_of_session_send_due, follow_ups_send_due
 from notifications.services import outbox_deliver_all
 from tests.factories import SessionFactory, UserFactory, coordinator
+from training.models import Booking
 from training.services.bookings import booking_create
 from training.services.registers import register_close
+from training.services.terms import terms_in_force
 from training.tasks import reminders_send_due
 
 from .factories import (
@@ -242,7 +244,6 @@ def test_a_version_with_answers_is_frozen_and_an_edit_makes_the_next(client):
 
 
 def test_everything_about_a_persons_evaluations_is_in_their_export(settings):
-    settings.COURSEBOOK_MANAGER_FOLLOW_UP_BOOKED_FROM = "2000-01-01"
     session, (booking,) = delivered_session(line_manager_email="boss@example.org")
     with at(CLOSED + timedelta(hours=1)):
         invitations_create_for_closed_registers()
@@ -277,4 +278,24 @@ def test_the_booking_page_says_the_line_manager_may_be_asked(client, settings):
     settings.COURSEBOOK_MANAGER_FOLLOW_UP = False
     assert (
         "two short questions" not in client.get(reverse("training:book", args=[session.pk])).text
+    )
+
+
+@pytest.mark.parametrize("asks", [True, False])
+def test_a_booking_keeps_what_its_page_said_about_the_line_manager(client, settings, asks):
+    settings.COURSEBOOK_MANAGER_FOLLOW_UP = asks
+    session, delegate = SessionFactory(), UserFactory()
+    client.force_login(delegate)
+    client.post(
+        reverse("training:book", args=[session.pk]),
+        {
+            "terms_version": terms_in_force().pk,
+            "line_manager_email": "boss@example.org",
+            "access_needs": "",
+        },
+    )
+    booking = Booking.objects.get(delegate=delegate)
+    assert (booking.line_manager_email, booking.line_manager_may_be_asked) == (
+        "boss@example.org",
+        asks,
     )

@@ -248,7 +248,6 @@ def test_survey_pages_run_a_fixed_number_of_queries(client, django_assert_max_nu
 
 
 def test_the_line_manager_answers_through_their_own_link(client, settings):
-    settings.COURSEBOOK_MANAGER_FOLLOW_UP_BOOKED_FROM = "2000-01-01"
     session, (booking,) = delivered_session(line_manager_email="boss@example.org")
     with at(START + timedelta(days=90, hours=8)):
         follow_ups_send_due()
