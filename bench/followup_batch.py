@@ -149,6 +149,7 @@ def make_bookings(count: int) -> None:
                 line_manager_email=f"manager{n % MANAGERS}@bench.example.org"
                 if n % 5 == 0
                 else "",
+                line_manager_may_be_asked=True,
             )
         )
     Booking.objects.bulk_create(bookings, batch_size=5000)

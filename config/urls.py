@@ -1,5 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
+
+from .converters import RecordIdConverter
+
+# Before the apps' URLs are read: they use it as <id:pk>.
+register_converter(RecordIdConverter, "id")
 
 urlpatterns = [
     path("", include("pages.urls")),

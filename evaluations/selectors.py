@@ -12,6 +12,7 @@ from accounts.models import User
 from training.models import Booking, LearningOutcome, Session
 
 from . import keys
+from .attendance import attended_q
 from .models import Answer, OutcomeRating, Question, SurveyInvitation, SurveyKind, SurveyResponse
 from .schedule import is_open
 
@@ -150,7 +151,7 @@ class SessionResults:
     outcomes: list[dict]
     ratings: list[dict]
     objectives: list[dict]
-    comments_shown: bool
+    shown: bool  # the figures and comments; below the minimum, trainers see neither
     comments: list[dict]
     min_responses: int
 
@@ -161,46 +162,48 @@ RATED_KEYS = (keys.EXPERIENCE, keys.TRAINER_KNOWLEDGE, keys.MATERIALS, keys.VENU
 def session_results(session: Session, *, with_names: bool) -> SessionResults:
     """Aggregates of a session's submitted end-of-session evaluations, in the database.
 
-    Trainers (with_names False) see comments without names, and only from
-    COURSEBOOK_RESULTS_MIN_RESPONSES responses; coordinators see who wrote what.
+    Trainers (with_names False) see the figures, and comments without names, only from
+    COURSEBOOK_RESULTS_MIN_RESPONSES responses (before that, how many answered); coordinators
+    see everything, and who wrote what.
     """
     minimum = settings.COURSEBOOK_RESULTS_MIN_RESPONSES
     invitations = SurveyInvitation.objects.filter(
-        booking__session=session, kind=SurveyKind.END_OF_SESSION
+        attended_q("booking__"), booking__session=session, kind=SurveyKind.END_OF_SESSION
     )
     counts = invitations.aggregate(
         invited=Count("pk"), responses=Count("pk", filter=Q(submitted_at__isnull=False))
     )
-    submitted = {
-        "response__submitted_at__isnull": False,
-        "response__invitation__booking__session": session,
-        "response__invitation__kind": SurveyKind.END_OF_SESSION,
-    }
-    outcomes = list(
-        OutcomeRating.objects.filter(**submitted)
-        .values("outcome__position", "outcome__text")
-        .annotate(n=Count("pk"), before_mean=Avg("before"), after_mean=Avg("after"))
-        .order_by("outcome__position")
+    submitted = attended_q("response__invitation__booking__") & Q(
+        response__submitted_at__isnull=False,
+        response__invitation__booking__session=session,
+        response__invitation__kind=SurveyKind.END_OF_SESSION,
     )
-    ratings = list(
-        Answer.objects.filter(**submitted, question__key__in=RATED_KEYS)
-        .values("question__key")
-        .annotate(n=Count("rating"), mean=Avg("rating"))
-        .order_by("question__key")
-    )
-    labels = dict(keys.OBJECTIVES_MET_CHOICES)
-    objectives = [
-        {"answer": labels.get(row["choice"], row["choice"]), "n": row["n"]}
-        for row in Answer.objects.filter(**submitted, question__key=keys.OBJECTIVES_MET)
-        .values("choice")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "choice")
-    ]
-    comments_shown = with_names or counts["responses"] >= minimum
-    comments = []
-    if comments_shown:
+    # Below the minimum, a trainer's means would be one or two people's own ratings.
+    shown = with_names or counts["responses"] >= minimum
+    outcomes, ratings, objectives, comments = [], [], [], []
+    if shown:
+        outcomes = list(
+            OutcomeRating.objects.filter(submitted)
+            .values("outcome__position", "outcome__text")
+            .annotate(n=Count("pk"), before_mean=Avg("before"), after_mean=Avg("after"))
+            .order_by("outcome__position")
+        )
+        ratings = list(
+            Answer.objects.filter(submitted, question__key__in=RATED_KEYS)
+            .values("question__key")
+            .annotate(n=Count("rating"), mean=Avg("rating"))
+            .order_by("question__key")
+        )
+        labels = dict(keys.OBJECTIVES_MET_CHOICES)
+        objectives = [
+            {"answer": labels.get(row["choice"], row["choice"]), "n": row["n"]}
+            for row in Answer.objects.filter(submitted, question__key=keys.OBJECTIVES_MET)
+            .values("choice")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "choice")
+        ]
         texts = (
-            Answer.objects.filter(**submitted, question__key__in=(keys.COMMENTS, keys.ACTION_PLAN))
+            Answer.objects.filter(submitted, question__key__in=(keys.COMMENTS, keys.ACTION_PLAN))
             .exclude(text="")
             .order_by("question__key", "?" if not with_names else "response__invitation__pk")
         )
@@ -228,7 +231,7 @@ def session_results(session: Session, *, with_names: bool) -> SessionResults:
         outcomes=outcomes,
         ratings=[{**row, "label": rating_names[row["question__key"]]} for row in ratings],
         objectives=objectives,
-        comments_shown=comments_shown,
+        shown=shown,
         comments=comments,
         min_responses=minimum,
     )

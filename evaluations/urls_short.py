@@ -4,4 +4,4 @@ from django.urls import path
 
 from .views.room import room_link
 
-urlpatterns = [path("<int:pk>/", room_link, name="evaluation_short")]
+urlpatterns = [path("<id:pk>/", room_link, name="evaluation_short")]

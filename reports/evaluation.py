@@ -6,8 +6,9 @@ counts per course and rating, and the follow-up as counts per kind of survey and
 organisation. ``reports.statistics`` turns the counts into means, medians and tests.
 
 - end-of-session answers are those of submitted responses (``SurveyResponse.submitted_at``)
-  to end-of-session invitations; a learning outcome counts as a pair only when both its
-  "before" and its "after" were given;
+  to end-of-session invitations whose booking is confirmed and marked attended or partial
+  (``evaluations.attendance``; pre-ratings likewise); a learning outcome counts as a pair
+  only when both its "before" and its "after" were given;
 - true pre-ratings are ``OutcomeRating.pre`` on submitted pre-course responses;
 - experience is the rating answered to the question keyed ``experience``;
 - follow-up: invited means the invitation was sent (or imported from the old system),
@@ -19,6 +20,7 @@ organisation. ``reports.statistics`` turns the counts into means, medians and te
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from evaluations import keys
+from evaluations.attendance import attended_q
 from evaluations.models import Answer, OutcomeRating, Question, SurveyInvitation, SurveyKind
 from training.models import LearningOutcome, Session
 
@@ -33,12 +35,13 @@ def _invitation_q(period: Period, filters: Filters, prefix: str) -> Q:
 
 
 def _submitted(kind: str, prefix: str) -> Q:
+    """Submitted answers of this kind, from people the register shows were there."""
     return Q(
         **{
             f"{prefix}submitted_at__isnull": False,
             f"{prefix}invitation__kind": kind,
         }
-    )
+    ) & attended_q(f"{prefix}invitation__booking__")
 
 
 def outcome_list(*, period: Period, filters: Filters) -> list[dict]:

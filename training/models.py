@@ -250,6 +250,9 @@ class Booking(models.Model):
     )
     is_walk_in = models.BooleanField(default=False)
     line_manager_email = models.EmailField(blank=True)
+    # What the booking page said when the place was booked (COURSEBOOK_MANAGER_FOLLOW_UP
+    # then): that the line manager may be asked, months later, about the training's effect.
+    line_manager_may_be_asked = models.BooleanField(default=False)
     access_needs = models.TextField(blank=True)
     attendance = models.CharField(
         max_length=20, choices=Attendance.choices, default=Attendance.UNMARKED

@@ -3,11 +3,12 @@
 Due the follow-up delay after the session (COURSEBOOK_FOLLOW_UP_DAYS, 90 to 180) for
 everyone the register shows as attended or partial. The line manager is asked too when
 the partnership allows it (COURSEBOOK_MANAGER_FOLLOW_UP) and the delegate gave a line
-manager's email on a booking made once the booking page said so.
+manager's email on a booking whose page said so (``Booking.line_manager_may_be_asked``,
+recorded when the booking was made): a booking made while the setting was off never is.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
@@ -33,10 +34,6 @@ class FollowUpRun:
     managers_due: int
     invited: int  # invitations whose message (invitation or reminder) went in this run
     messages_queued: int
-
-
-def manager_follow_up_booked_from() -> datetime:
-    return local_midnight(date.fromisoformat(settings.COURSEBOOK_MANAGER_FOLLOW_UP_BOOKED_FROM))
 
 
 def follow_ups_create_due(*, now: datetime | None = None) -> tuple[int, int]:
@@ -65,7 +62,11 @@ def follow_ups_create_due(*, now: datetime | None = None) -> tuple[int, int]:
             )
         )
         .values_list(
-            "pk", "delegate__email", "line_manager_email", "booked_at", "session__starts_at"
+            "pk",
+            "delegate__email",
+            "line_manager_email",
+            "line_manager_may_be_asked",
+            "session__starts_at",
         )
     )
     rows = list(due)
@@ -75,9 +76,8 @@ def follow_ups_create_due(*, now: datetime | None = None) -> tuple[int, int]:
     asks_managers = settings.COURSEBOOK_MANAGER_FOLLOW_UP
     if asks_managers:
         manager_form = questionnaire_current(kind=SurveyKind.MANAGER)
-        booked_from = manager_follow_up_booked_from()
     invitations, managers = [], []
-    for pk, email, manager_email, booked_at, starts_at in rows:
+    for pk, email, manager_email, may_be_asked, starts_at in rows:
         opens_at = follow_up_opens_at(starts_at)
         invitations.append(
             invitation_new(
@@ -91,9 +91,9 @@ def follow_ups_create_due(*, now: datetime | None = None) -> tuple[int, int]:
         )
         if (
             asks_managers
+            and may_be_asked
             and manager_email
             and manager_email.lower() != email.lower()
-            and booked_at >= booked_from
         ):
             managers.append(
                 invitation_new(

@@ -146,7 +146,9 @@ def invitation_for_delegate(*, booking: Booking, kind: str, actor: User) -> Surv
     yet: the in-room link before the register closes, and the optional pre-course rating.
 
     An end-of-session form is for someone with a place on a session that has started and
-    who was not marked absent; a pre-course one only until the session starts.
+    who was not marked absent or turned away (sending it waits for the mark: see
+    evaluations.attendance); a pre-course one only until the session starts. The place
+    and the mark are checked again when an invitation already exists.
     """
     if booking.delegate_id != actor.pk:
         raise EvaluationError("This is not your booking")
@@ -154,16 +156,19 @@ def invitation_for_delegate(*, booking: Booking, kind: str, actor: User) -> Surv
         raise EvaluationError("This session was recorded in the old system")
     now = timezone.now()
     session = booking.session
+    if booking.status != Booking.Status.CONFIRMED:
+        raise EvaluationError("You do not have a place on this session")
+    if kind == SurveyKind.END_OF_SESSION and booking.attendance not in (
+        *INVITED_ATTENDANCE,
+        Booking.Attendance.UNMARKED,
+    ):
+        raise EvaluationError("The register does not show you at this session")
     existing = SurveyInvitation.objects.filter(booking=booking, kind=kind).first()
     if existing:
         return existing
-    if booking.status != Booking.Status.CONFIRMED:
-        raise EvaluationError("You do not have a place on this session")
     if kind == SurveyKind.END_OF_SESSION:
         if session.starts_at > now or session.status == Session.Status.CANCELLED:
             raise EvaluationError("The evaluation opens when the session starts")
-        if booking.attendance not in (*INVITED_ATTENDANCE, Booking.Attendance.UNMARKED):
-            raise EvaluationError("The register does not show you at this session")
         opens_at = now
     elif kind == SurveyKind.PRE_COURSE:
         if session.starts_at <= now or session.status != Session.Status.SCHEDULED:

@@ -11,8 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from training.models import Booking
 from training.services.certificates import booking_mark_evaluated
 
+from ..attendance import was_there
 from ..errors import EvaluationError, SurveyAlreadySubmittedError, SurveyClosedError
 from ..models import (
     Answer,
@@ -167,12 +169,33 @@ def missing_answers(invitation: SurveyInvitation, response: SurveyResponse) -> l
     return missing
 
 
+def _refusal(invitation: SurveyInvitation) -> str | None:
+    """Why the person may not send the survey yet, if so: only someone the register shows
+    was there sends the end-of-session evaluation, and only someone who still has the
+    place sends the rating before the session."""
+    booking = invitation.booking
+    if invitation.kind == SurveyKind.END_OF_SESSION and not was_there(booking):
+        if (
+            booking.status == Booking.Status.CONFIRMED
+            and booking.attendance == Booking.Attendance.UNMARKED
+        ):
+            return (
+                "Your answers are kept: you can send them once the trainer has marked you on "
+                "the register"
+            )
+        return "The register does not show you at this session"
+    if invitation.kind == SurveyKind.PRE_COURSE and booking.status != Booking.Status.CONFIRMED:
+        return "You no longer have a place on this session"
+    return None
+
+
 def response_submit(
     *, invitation: SurveyInvitation, page: int | None = None, answers: PageAnswers | None = None
 ) -> SurveyInvitation:
     """Keep the last page's answers, check every required question is answered, and
     submit, once. An end-of-session evaluation marks the booking evaluated, which unlocks
-    the certificate."""
+    the certificate. Someone who may not send it yet (_refusal) keeps the answers as a
+    draft and is told why."""
     with transaction.atomic():
         invitation = _lock_open(invitation.pk)
         if answers is not None:
@@ -184,17 +207,23 @@ def response_submit(
         missing = missing_answers(invitation, response)
         if missing:
             raise EvaluationError(f"Answer every question marked as needed: “{missing[0].text}”")
-        now = timezone.now()
-        response.submitted_at = now
-        response.save(update_fields=["submitted_at"])
-        invitation.submitted_at = now
-        invitation.save(update_fields=["submitted_at"])
-        audit_record(
-            actor=invitation.booking.delegate if invitation.kind != SurveyKind.MANAGER else None,
-            action="survey_submitted",
-            obj=invitation,
-            summary=f"{invitation.get_kind_display()} submitted",
-        )
-        if invitation.kind == SurveyKind.END_OF_SESSION:
-            booking_mark_evaluated(booking_id=invitation.booking_id)
+        refusal = _refusal(invitation)
+        if refusal is None:
+            now = timezone.now()
+            response.submitted_at = now
+            response.save(update_fields=["submitted_at"])
+            invitation.submitted_at = now
+            invitation.save(update_fields=["submitted_at"])
+            audit_record(
+                actor=invitation.booking.delegate
+                if invitation.kind != SurveyKind.MANAGER
+                else None,
+                action="survey_submitted",
+                obj=invitation,
+                summary=f"{invitation.get_kind_display()} submitted",
+            )
+            if invitation.kind == SurveyKind.END_OF_SESSION:
+                booking_mark_evaluated(booking_id=invitation.booking_id)
+    if refusal is not None:  # Raised after the commit: the draft is kept.
+        raise EvaluationError(refusal)
     return invitation

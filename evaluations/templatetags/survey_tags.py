@@ -1,7 +1,7 @@
 """Template hooks, so training's pages and emails show evaluations without importing them:
 My training's open surveys, the register's in-room link and results, the 7-day reminder's
-pre-course invitation, the booking page's line-manager notice; and the survey emails'
-personal links, computed when the message is rendered (they are stored nowhere)."""
+pre-course invitation; and the survey emails' personal links, computed when the message
+is rendered (they are stored nowhere)."""
 
 from datetime import timedelta
 
@@ -96,11 +96,3 @@ def pre_course_invite(booking: Booking) -> str:
         "Optional: before you come, rate where you are now on each of the workshop's "
         f"learning outcomes (one short page, after signing in): {url}"
     )
-
-
-@register.inclusion_tag("evaluations/_manager_notice.html")
-def manager_follow_up_notice():
-    return {
-        "asks_managers": settings.COURSEBOOK_MANAGER_FOLLOW_UP,
-        "days": settings.COURSEBOOK_FOLLOW_UP_DAYS,
-    }

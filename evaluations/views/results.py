@@ -1,6 +1,6 @@
 """Results of a session's evaluations, and the coordinators' questionnaire wording.
 
-Trainers see their own sessions' aggregates, and comments without names only from the
+Trainers see their own sessions' aggregates, and comments without names, only from the
 minimum number of responses; coordinators see who answered.
 """
 

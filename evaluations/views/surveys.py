@@ -9,6 +9,7 @@ answer on the form, and the person confirms with the button.
 
 import contextlib
 
+from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -199,6 +200,7 @@ def survey_page(request, invitation, page: int):
             "first": page == pages[0],
             "action_plan": action_plan(booking) if invitation.kind == SurveyKind.FOLLOW_UP else "",
             "answer_chosen": chosen in ANSWER_LINK_VALUES,
+            "results_min_responses": settings.COURSEBOOK_RESULTS_MIN_RESPONSES,
         },
     )
 

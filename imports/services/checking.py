@@ -33,12 +33,12 @@ from .reading import (
     Problem,
     Row,
     did_you_mean,
+    parse_capacity,
     parse_choice,
     parse_email,
     parse_hours,
     parse_moment,
     parse_outcome_ratings,
-    parse_positive_int,
     parse_rating,
     parse_yes_no,
     problem,
@@ -495,7 +495,7 @@ class _Checker:
                     f"({row.values['start']})",
                 )
             venue = cells.get("venue", self.venue, required=False) or ""
-            capacity = cells.get("capacity", parse_positive_int)
+            capacity = cells.get("capacity", parse_capacity)
             delivered_by = self.agency_ref(cells, "delivered_by")
             status = cells.get(
                 "status", lambda v: parse_choice(v, SESSION_STATUSES, "session status")

@@ -19,7 +19,11 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from training.forms_manage import FIRST_YEAR, LAST_YEAR, MAX_PLACES
+
 LONDON = ZoneInfo("Europe/London")
+# The course form's longest course, so that an imported course can be edited there later.
+MAX_HOURS = Decimal("24")
 
 
 @dataclass(frozen=True)
@@ -270,7 +274,8 @@ def parse_choice(value: str, accepted: dict[str, str], what: str) -> str:
 
 _UK_MOMENT = re.compile(
     r"^(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})"
-    r"(?:[ T]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?$"
+    r"(?:[ T]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?$",
+    re.ASCII,
 )
 
 
@@ -279,20 +284,24 @@ def _naive_moment(value: str) -> datetime:
     if match:
         parts = {name: int(number or 0) for name, number in match.groupdict().items()}
         return datetime(**parts)
-    if not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+    if not value.isascii() or not re.match(r"^\d{4}-\d{2}-\d{2}", value):
         raise ValueError
     return datetime.fromisoformat(value)
 
 
 def parse_moment(value: str) -> datetime:
     """ISO 8601 with or without an offset (Europe/London when none), or DD/MM/YYYY HH:MM;
-    a London time the clocks skipped is refused rather than guessed."""
+    a London time the clocks skipped is refused rather than guessed. Years run from
+    FIRST_YEAR to LAST_YEAR, as in the coordinators' forms."""
     try:
         moment = _naive_moment(value.strip())
     except ValueError:
         raise BadValue(
             f"'{value}' is not a date and time: use 2018-03-31T09:30 or 31/03/2018 09:30"
         ) from None
+    # Checked before any conversion: a year near 1 or 9999 moved by its offset overflows.
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise BadValue(f"'{value}' is not a year from {FIRST_YEAR} to {LAST_YEAR}")
     if moment.tzinfo is not None:
         return moment.astimezone(UTC)
     aware = moment.replace(tzinfo=LONDON)
@@ -310,10 +319,20 @@ def parse_email(value: str) -> str:
     return email
 
 
-def parse_positive_int(value: str) -> int:
-    if not re.fullmatch(r"\d+", value.strip()) or int(value) < 1:
-        raise BadValue(f"'{value}' is not a whole number of 1 or more")
+def parse_whole_number(value: str, *, low: int, high: int, what: str) -> int:
+    """A whole number from low to high, in the digits 0-9 only (not '²' or '٣')."""
+    value = value.strip()
+    if not re.fullmatch(r"[0-9]+", value):
+        raise BadValue(f"'{value}' is not a whole number")
+    # Compared as text first: a thousand-digit number is never turned into an int.
+    if len(value.lstrip("0")) > len(str(high)) or not low <= int(value) <= high:
+        raise BadValue(f"{what} '{value}' is not from {low:,} to {high:,}")
     return int(value)
+
+
+def parse_capacity(value: str) -> int:
+    """Places on a session: from 1 to the session form's MAX_PLACES."""
+    return parse_whole_number(value, low=1, high=MAX_PLACES, what="capacity")
 
 
 def parse_hours(value: str) -> Decimal:
@@ -324,10 +343,13 @@ def parse_hours(value: str) -> Decimal:
     if (
         not hours.is_finite()
         or hours <= 0
-        or hours >= 1000
+        or hours > MAX_HOURS
         or hours != hours.quantize(Decimal("0.1"))
     ):
-        raise BadValue(f"'{value}' is not a number of hours above 0 with at most one decimal")
+        raise BadValue(
+            f"'{value}' is not a number of hours above 0 and up to {MAX_HOURS}, with at most "
+            "one decimal"
+        )
     return hours.quantize(Decimal("0.1"))
 
 
@@ -336,7 +358,7 @@ def parse_rating(value: str) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if not re.fullmatch(r"\d+", value) or not 1 <= int(value) <= 4:
+    if not re.fullmatch(r"0*[1-4]", value):
         raise BadValue(f"rating '{value}' is outside 1-4 (Poor 1 to Excellent 4)")
     return int(value)
 

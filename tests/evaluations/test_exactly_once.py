@@ -132,7 +132,6 @@ def test_reminders_race_too(invited):
 
 @pytest.mark.django_db
 def test_running_every_task_again_the_same_day_sends_nothing_new(settings):
-    settings.COURSEBOOK_MANAGER_FOLLOW_UP_BOOKED_FROM = "2000-01-01"
     delivered_session(attendances=["attended", "partial"], line_manager_email="m@example.org")
     moments = [
         SOON,

@@ -15,8 +15,10 @@ from evaluations.services.responses import PageAnswers, response_submit
 from evaluations.tasks import end_of_session_send_due, follow_ups_send_due
 from notifications.services import outbox_deliver_all
 from tests.factories import SessionFactory, UserFactory, coordinator
+from training.models import Booking
 from training.services.bookings import booking_create
 from training.services.registers import register_close
+from training.services.terms import terms_in_force
 from training.tasks import reminders_send_due
 
 from .factories import (
@@ -156,6 +158,40 @@ def test_trainers_see_totals_and_comments_without_names_only_from_five(client, s
         assert client.get(results_url(session)).status_code == 403
 
 
+def test_trainers_see_no_means_or_counts_below_the_minimum(client, settings):
+    settings.COURSEBOOK_RESULTS_MIN_RESPONSES = 3
+    session, bookings = delivered_session(attendances=["attended"] * 3)
+    with at(CLOSED + timedelta(hours=1)):
+        invitations_create_for_closed_registers()
+        invitations = list(SurveyInvitation.objects.order_by("pk"))
+        answer_end_of_session(invitations[0])
+        client.force_login(session.trainer)
+        one = client.get(results_url(session)).text
+        assert "1 of 3" in one
+        assert "once at least 3 people have answered" in one
+        assert "Learning outcomes (1 Poor to 4 Excellent)" not in one
+        assert "The trainer&#x27;s knowledge" not in one and "Fully" not in one
+        client.force_login(coordinator())  # coordinators see everything from the first
+        assert "Learning outcomes (1 Poor to 4 Excellent)" in client.get(results_url(session)).text
+        for invitation in invitations[1:]:
+            answer_end_of_session(invitation)
+        client.force_login(session.trainer)
+        three = client.get(results_url(session)).text
+    assert "Learning outcomes (1 Poor to 4 Excellent)" in three and "Useful" in three
+
+
+def test_the_privacy_notice_gives_the_minimum_in_force(client, settings):
+    settings.COURSEBOOK_RESULTS_MIN_RESPONSES = 8
+    session, (booking,) = delivered_session()
+    with at(CLOSED + timedelta(hours=1)):
+        invitations_create_for_closed_registers()
+        invitation = SurveyInvitation.objects.get()
+        client.force_login(booking.delegate)
+        page = client.get(reverse("evaluations:survey_page", args=[invitation.pk, 1])).text
+    assert "only once at least 8 people have answered" in page
+    assert "at least 5" not in page
+
+
 def test_results_run_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     session, bookings = delivered_session(attendances=["attended"] * 6)
     with at(CLOSED + timedelta(hours=1)):
@@ -208,7 +244,6 @@ def test_a_version_with_answers_is_frozen_and_an_edit_makes_the_next(client):
 
 
 def test_everything_about_a_persons_evaluations_is_in_their_export(settings):
-    settings.COURSEBOOK_MANAGER_FOLLOW_UP_BOOKED_FROM = "2000-01-01"
     session, (booking,) = delivered_session(line_manager_email="boss@example.org")
     with at(CLOSED + timedelta(hours=1)):
         invitations_create_for_closed_registers()
@@ -243,4 +278,24 @@ def test_the_booking_page_says_the_line_manager_may_be_asked(client, settings):
     settings.COURSEBOOK_MANAGER_FOLLOW_UP = False
     assert (
         "two short questions" not in client.get(reverse("training:book", args=[session.pk])).text
+    )
+
+
+@pytest.mark.parametrize("asks", [True, False])
+def test_a_booking_keeps_what_its_page_said_about_the_line_manager(client, settings, asks):
+    settings.COURSEBOOK_MANAGER_FOLLOW_UP = asks
+    session, delegate = SessionFactory(), UserFactory()
+    client.force_login(delegate)
+    client.post(
+        reverse("training:book", args=[session.pk]),
+        {
+            "terms_version": terms_in_force().pk,
+            "line_manager_email": "boss@example.org",
+            "access_needs": "",
+        },
+    )
+    booking = Booking.objects.get(delegate=delegate)
+    assert (booking.line_manager_email, booking.line_manager_may_be_asked) == (
+        "boss@example.org",
+        asks,
     )

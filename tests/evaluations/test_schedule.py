@@ -1,10 +1,12 @@
 """The whole schedule walked with time-machine: messages counted at every step."""
 
+import importlib
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps
 from django.core import mail
 
 from evaluations import keys
@@ -118,7 +120,6 @@ def test_imported_sessions_and_bookings_are_never_invited(settings):
 
 
 def test_follow_up_digest_reminders_manager_and_close(settings):
-    settings.COURSEBOOK_MANAGER_FOLLOW_UP_BOOKED_FROM = "2000-01-01"
     dana, eve = UserFactory(), UserFactory()
     morning, (dana_am, eve_am) = delivered_session(
         delegates=[dana, eve],
@@ -193,16 +194,23 @@ def test_follow_up_digest_reminders_manager_and_close(settings):
     assert answers.response.answers.get(question__key=keys.USED_LEARNING).choice == "yes"
 
 
-def test_no_manager_form_when_the_setting_is_off_or_the_booking_predates_the_notice(settings):
-    settings.COURSEBOOK_MANAGER_FOLLOW_UP_BOOKED_FROM = "2000-01-01"
+def test_no_manager_form_for_a_booking_made_while_the_booking_page_did_not_say_so(settings):
     settings.COURSEBOOK_MANAGER_FOLLOW_UP = False
-    delivered_session(line_manager_email="manager@example.org")
+    _, (gap,) = delivered_session(line_manager_email="manager@example.org")
+    assert gap.line_manager_may_be_asked is False
+    settings.COURSEBOOK_MANAGER_FOLLOW_UP = True  # on again by the time the follow-up is due
     with at(START + timedelta(days=90, hours=2)):
         assert follow_ups_send_due()["managers_due"] == 0
+    assert not SurveyInvitation.objects.filter(kind=SurveyKind.MANAGER).exists()
+    assert SurveyInvitation.objects.filter(booking=gap, kind=SurveyKind.FOLLOW_UP).exists()
+
+
+def test_no_manager_form_once_the_setting_is_off_whatever_the_booking_page_said(settings):
     settings.COURSEBOOK_MANAGER_FOLLOW_UP = True
-    settings.COURSEBOOK_MANAGER_FOLLOW_UP_BOOKED_FROM = "2030-01-01"
-    delivered_session(starts_at=START + timedelta(days=1), line_manager_email="boss@example.org")
-    with at(START + timedelta(days=91, hours=2)):
+    _, (told,) = delivered_session(line_manager_email="boss@example.org")
+    assert told.line_manager_may_be_asked is True
+    settings.COURSEBOOK_MANAGER_FOLLOW_UP = False
+    with at(START + timedelta(days=90, hours=2)):
         assert follow_ups_send_due()["managers_due"] == 0
     assert not SurveyInvitation.objects.filter(kind=SurveyKind.MANAGER).exists()
 
@@ -237,3 +245,18 @@ def test_a_follow_up_delay_outside_90_to_180_days_is_refused(settings):
     with at(START + timedelta(days=200, hours=8)), pytest.raises(ValueError, match="90 and 180"):
         follow_ups_send_due()
     assert not SurveyInvitation.objects.filter(kind=SurveyKind.FOLLOW_UP).exists()
+
+
+def test_bookings_made_before_the_notice_was_recorded_are_filled_in_by_their_date(settings):
+    fill_in = importlib.import_module(
+        "training.migrations.0008_booking_line_manager_may_be_asked"
+    ).fill_in
+    _, (before, after) = delivered_session(attendances=["attended", "attended"])
+    Booking.objects.update(line_manager_may_be_asked=False)
+    Booking.objects.filter(pk=before.pk).update(booked_at=datetime(2026, 11, 30, 23, tzinfo=UTC))
+    settings.COURSEBOOK_MANAGER_FOLLOW_UP_BOOKED_FROM = "2026-12-01"
+
+    fill_in(apps, None)
+
+    assert not Booking.objects.get(pk=before.pk).line_manager_may_be_asked
+    assert Booking.objects.get(pk=after.pk).line_manager_may_be_asked

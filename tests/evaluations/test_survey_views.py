@@ -14,7 +14,7 @@ from evaluations.models import Answer, OutcomeRating, SurveyInvitation, SurveyKi
 from evaluations.services.invitations import invitations_create_for_closed_registers
 from evaluations.tasks import follow_ups_send_due
 from evaluations.tokens import link_token
-from tests.factories import UserFactory
+from tests.factories import UserFactory, coordinator
 
 from .factories import START, answer_end_of_session, at, delivered_session
 
@@ -248,7 +248,6 @@ def test_survey_pages_run_a_fixed_number_of_queries(client, django_assert_max_nu
 
 
 def test_the_line_manager_answers_through_their_own_link(client, settings):
-    settings.COURSEBOOK_MANAGER_FOLLOW_UP_BOOKED_FROM = "2000-01-01"
     session, (booking,) = delivered_session(line_manager_email="boss@example.org")
     with at(START + timedelta(days=90, hours=8)):
         follow_ups_send_due()
@@ -290,3 +289,24 @@ def test_my_training_costs_one_query_more_however_many_surveys(client, django_as
         with django_assert_num_queries(one):
             page = client.get(reverse("training:my_training")).text
     assert page.count("Evaluate Safeguarding workshop") == 6
+
+
+TOO_BIG = ["99999999999999999999", "9223372036854775808"]  # beyond SQLite's and PostgreSQL's
+ID_PAGES = [
+    "/e/{}/",
+    "/evaluations/surveys/{}/",
+    "/evaluations/surveys/{}/page/1/",
+    "/evaluations/surveys/{}/thank-you/",
+    "/evaluations/bookings/{}/before-you-come/",
+    "/evaluations/sessions/{}/in-the-room/",
+    "/evaluations/sessions/{}/in-the-room/qr.svg",
+    "/evaluations/sessions/{}/results/",
+]
+
+
+@pytest.mark.parametrize("number", TOO_BIG)
+@pytest.mark.parametrize("who", ["delegate", "coordinator"])
+def test_an_id_too_big_for_the_database_is_not_found(client, number, who):
+    client.force_login(UserFactory() if who == "delegate" else coordinator())
+    for url in ID_PAGES:
+        assert client.get(url.format(number)).status_code == 404, url

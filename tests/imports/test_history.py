@@ -20,7 +20,8 @@ from imports.models import ImportJob
 from notifications.models import OutboxMessage
 from tests.factories import AgencyFactory, BookingFactory, CourseFactory, UserFactory
 from training.models import Booking, Charge, Course, Invoice, LearningOutcome, Session, Venue
-from training.services.invoices import invoices_run
+from training.services.invoices import credit_note_issue, invoices_run
+from training.services.registers import attendance_mark
 
 from .history import BOOKINGS, FIGURES, HISTORY, SESSIONS, YEARS, write_history
 
@@ -119,6 +120,43 @@ def test_imported_history_raises_no_charge_invoice_or_message(tmp_path):
     assert Invoice.objects.count() == 0
     assert OutboxMessage.objects.count() == 0
     assert mail.outbox == []
+
+
+def test_correcting_an_imported_register_raises_no_charge_invoice_or_message(tmp_path):
+    import_history(write_history(tmp_path))
+    coordinator = UserFactory(roles=["coordinator"])
+    ann = Booking.objects.get(import_ref="S1:ann.smith@example.org")
+    bob = Booking.objects.get(import_ref="S2:bob@example.org")
+
+    attendance_mark(booking=ann, attendance="absent", actor=coordinator, reason="Old typo")
+    attendance_mark(booking=bob, attendance="absent", actor=coordinator, reason="Old typo")
+    invoices_run(period_end=datetime.now(LONDON).date())
+
+    assert Booking.objects.get(pk=ann.pk).attendance == "absent"
+    assert AuditEntry.objects.filter(action="attendance_corrected").count() == 2
+    assert Charge.objects.count() == 0
+    assert Invoice.objects.count() == 0
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_a_charge_on_an_imported_session_is_not_billed_again_once_credited(tmp_path):
+    import_history(write_history(tmp_path))
+    # Cat's nursery pays for places and she cancelled the day before: under the terms
+    # alone that is the course fee.
+    cat = Booking.objects.get(import_ref="S1:cat@example.org")
+    assert (cat.cancelled_late, cat.priced_agency_pays) == (True, True)
+    # Written directly, as the demo data does: Coursebook itself never raises one.
+    Charge.objects.create(booking=cat, agency=cat.agency, kind="course_fee", amount_pence=5000)
+    coordinator = UserFactory(roles=["coordinator"])
+    (invoice,) = invoices_run(period_end=datetime.now(LONDON).date())
+
+    credit_note_issue(invoice=invoice, actor=coordinator, reason="Settled in the old system")
+    invoices_run(period_end=datetime.now(LONDON).date())
+
+    charge = Charge.objects.get()
+    assert (charge.status, charge.waived_as_not_owed) == (Charge.Status.WAIVED, True)
+    assert Invoice.objects.filter(kind=Invoice.Kind.INVOICE).count() == 1
+    assert OutboxMessage.objects.filter(kind="non_attendance_charge").count() == 0
 
 
 def test_records_are_marked_as_imported(tmp_path):

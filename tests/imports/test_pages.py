@@ -316,3 +316,12 @@ def test_data_changed_since_the_dry_run_stops_the_import(
     assert Session.objects.count() == 0
     assert job.folder == ""
     assert "The files have 1 problem" in signed_in.get(job.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999", "9223372036854775808"])
+def test_an_import_id_too_big_for_the_database_is_not_found(signed_in, number):
+    for page in ("", "progress.json", "confirm/", "cancel/", "problems.csv"):
+        url = f"/training/manage/imports/{number}/{page}"
+        assert signed_in.get(url).status_code == 404, url
+        if page in ("confirm/", "cancel/"):
+            assert signed_in.post(url).status_code == 404, url

@@ -217,6 +217,29 @@ CASES = {
             "delivered"
         ],
     ),
+    "more places than a session can have": (
+        {"sessions.csv": SESSIONS.replace("Town Hall,20,", "Town Hall,3000000000,")},
+        ["sessions.csv:2: capacity: capacity '3000000000' is not from 1 to 1,000"],
+    ),
+    "a capacity in other digits": (
+        {"sessions.csv": SESSIONS.replace("Town Hall,20,", "Town Hall,٣,")},
+        ["sessions.csv:2: capacity: '٣' is not a whole number"],
+    ),
+    "a year far in the future, with an offset": (
+        {"sessions.csv": SESSIONS.replace("2017-05-10T16:00", "9999-12-31T20:00-05:00")},
+        ["sessions.csv:2: end: '9999-12-31T20:00-05:00' is not a year from 1990 to 2100"],
+    ),
+    "the first year of the calendar": (
+        {"bookings.csv": BOOKINGS.replace("2017-04-01T10:00", "0001-01-01T00:30+01:00")},
+        ["bookings.csv:2: booked_at: '0001-01-01T00:30+01:00' is not a year from 1990 to 2100"],
+    ),
+    "a course longer than the course form allows": (
+        {"courses.csv": COURSES.replace("Level 3,6.5,", "Level 3,30,")},
+        [
+            "courses.csv:2: duration_hours: '30' is not a number of hours above 0 and up to "
+            "24, with at most one decimal"
+        ],
+    ),
 }
 
 

@@ -3,16 +3,18 @@ the problem always names the file and line corrupted; harmless changes import th
 
 import csv
 import io
+import re
 import tempfile
 from pathlib import Path
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from imports.errors import HistoryProblems
 from imports.services.history import history_import
+from training.models import Session
 
 from .history import FIGURES, HISTORY, write_history
 from .test_history import HISTORY_MODELS, delivered_figures
@@ -112,6 +114,81 @@ def test_a_corrupted_history_writes_nothing_and_names_the_line(corruption, impor
         assert snapshot() == before
         assert (name, line) in {(p.file, p.line) for p in raised.value.problems}
         assert all(p.line >= 1 for p in raised.value.problems)
+        transaction.set_rollback(True)
+
+
+# Anything a spreadsheet might hold: huge and negative numbers, digits of other scripts
+# ('²', '٣'), dates at the ends of the calendar, and any text at all.
+ANY_VALUE = st.one_of(
+    st.integers().map(str),
+    st.integers(min_value=10**9, max_value=10**40).map(str),
+    st.sampled_from(["²", "٣", "٣٠", "１２", "-0", "1e9", "3000000000", "99999999999999999999"]),
+    st.sampled_from(["9999-12-31T20:00-05:00", "0001-01-01T00:30+01:00", "31/12/9999 23:59"]),
+    st.sampled_from(["1989-12-31T23:00", "2101-01-01T09:00", "2017-05-10T09:30+14:00"]),
+    st.text(max_size=30),
+)
+
+
+# The cells holding numbers and dates, drawn as often as all the others together.
+NUMBER_AND_DATE_CELLS = [
+    ("sessions.csv", "capacity"),
+    ("sessions.csv", "start"),
+    ("sessions.csv", "end"),
+    ("courses.csv", "duration_hours"),
+    ("bookings.csv", "booked_at"),
+    ("bookings.csv", "cancelled_at"),
+    ("evaluations.csv", "submitted_at"),
+    ("evaluations.csv", "experience"),
+    ("evaluations.csv", "outcome_ratings"),
+]
+ANY_CELL = [(name, column) for name in sorted(HISTORY) for column in table(name)[0]]
+
+
+def changed(name: str, line: int, column: str, value: str) -> tuple[str, int, bytes]:
+    rows = table(name)
+    rows[line - 1][rows[0].index(column)] = value
+    return name, line, as_csv(rows).encode()
+
+
+@st.composite
+def any_cell(draw):
+    name, column = draw(st.sampled_from(NUMBER_AND_DATE_CELLS) | st.sampled_from(ANY_CELL))
+    line = draw(st.integers(2, len(table(name))))
+    return changed(name, line, column, draw(ANY_VALUE))
+
+
+def problems_of(directory: Path, *, dry_run: bool) -> list:
+    try:
+        history_import(directory=directory, dry_run=dry_run)
+    except HistoryProblems as raised:
+        assert raised.problems
+        return [str(p) for p in raised.problems]
+    return []
+
+
+@settings(PROPERTY_SETTINGS, max_examples=120)
+@given(change=any_cell())
+@example(change=changed("sessions.csv", 2, "capacity", "3000000000"))
+@example(change=changed("sessions.csv", 3, "capacity", "99999999999999999999"))
+@example(change=changed("sessions.csv", 2, "end", "9999-12-31T20:00-05:00"))
+@example(change=changed("bookings.csv", 2, "booked_at", "0001-01-01T00:30+01:00"))
+@example(change=changed("evaluations.csv", 2, "experience", "٣"))
+def test_any_value_in_any_cell_imports_or_names_its_line(change):
+    """Never an exception: the dry run and the import agree, and either the history
+    imports or nothing is written and each problem is a file:line: column: reason."""
+    name, line, data = change
+    with transaction.atomic(), tempfile.TemporaryDirectory() as folder:
+        directory = write_history(Path(folder), {**HISTORY, name: data})
+        before = snapshot()
+
+        found = problems_of(directory, dry_run=True)
+        assert problems_of(directory, dry_run=False) == found
+
+        if found:
+            assert snapshot() == before
+            assert all(re.fullmatch(r"[a-z]+\.csv:[0-9]+: [a-z_]+: .+", p, re.S) for p in found)
+        else:
+            assert Session.objects.count() == len(table("sessions.csv")) - 1
         transaction.set_rollback(True)
 
 

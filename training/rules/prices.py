@@ -88,10 +88,25 @@ def charge_due(booking: Booking) -> tuple[str, int] | None:
     - Paying organisations pay the course fee instead when their delegate attends,
       cancels late or does not attend; no penalty on top. A timely cancellation is free.
 
-    A version of the terms may set an amount to nothing: then nothing is owed. Nor is
-    anything owed for a session the partnership cancelled: no place was wasted."""
-    if booking.session.status == Session.Status.CANCELLED:
+    Nothing is owed for a session the partnership cancelled: no place was wasted. Nor for
+    a session brought in by the history import (``Session.import_ref`` set): its money
+    was settled in the old system, so correcting its register, or crediting an invoice
+    that holds one of its charges, raises nothing and tells nobody."""
+    if booking.session.status == Session.Status.CANCELLED or session_is_imported(booking.session):
         return None
+    return charge_under_terms(booking)
+
+
+def session_is_imported(session: Session) -> bool:
+    """A session from the history import: Coursebook raises no charge and sends no notice
+    for it."""
+    return bool(session.import_ref)
+
+
+def charge_under_terms(booking: Booking) -> tuple[str, int] | None:
+    """What the booking's terms and price basis alone call for, as (kind, pence), or None
+    (an amount the terms set to nothing is nothing owed). Whether the session can owe
+    anything at all is charge_due's question."""
     due = _due_under_terms(booking)
     return due if due is not None and due[1] > 0 else None
 

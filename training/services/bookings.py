@@ -125,6 +125,12 @@ def check_session_bookable(session: Session, *, now=None) -> None:
         raise BookingError("Booking for this session has closed")
 
 
+def line_manager_may_be_asked() -> bool:
+    """What the booking page says now about asking the line manager later (the training
+    booking_page tag shows it), frozen on each booking as it is made."""
+    return settings.COURSEBOOK_MANAGER_FOLLOW_UP
+
+
 def booking_create(
     *,
     session: Session,
@@ -183,6 +189,7 @@ def booking_create(
                     else line_manager_email
                 ),
                 access_needs=delegate.access_needs if access_needs is None else access_needs,
+                line_manager_may_be_asked=line_manager_may_be_asked(),
             )
         except IntegrityError as error:  # The unique constraint: a second active booking.
             raise BookingError(
@@ -352,6 +359,7 @@ def booking_substitute(*, booking: Booking, substitute: User, actor: User) -> Bo
             substitute_for=booking,
             line_manager_email=substitute.line_manager_email,
             access_needs=substitute.access_needs,
+            line_manager_may_be_asked=line_manager_may_be_asked(),
         )
         audit_record(
             actor=actor,
