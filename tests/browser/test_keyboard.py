@@ -1,4 +1,5 @@
-"""Keyboard only: focus order, visible focus, and the error summary taking focus; screenshots
+"""Keyboard only (the booking form, the register, the evaluation): focus order, visible
+focus, and the error summary taking focus; screenshots
 of the pages for people to look at; and a check that axe itself catches a mistake."""
 
 import re
@@ -6,8 +7,13 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from evaluations.models import Answer, SurveyInvitation, SurveyKind
+from evaluations.tokens import link_token
+from tests.evaluations.conftest import ensure_default_questionnaires
+from tests.evaluations.factories import delivered_session
 from tests.factories import BookingFactory, SessionFactory, UserFactory
 from training.models import Booking
 
@@ -161,3 +167,44 @@ def test_register_by_keyboard_alone_on_a_phone(browser_page, live_server):
     asha.refresh_from_db()
     assert asha.attendance != Booking.Attendance.UNMARKED
     assert_accessible(page)
+
+
+def test_evaluation_by_keyboard_alone_on_a_phone(browser_page, live_server):
+    ensure_default_questionnaires()
+    session, (booking,) = delivered_session(starts_at=timezone.now() - timedelta(hours=8))
+    invitation = SurveyInvitation.objects.get(booking=booking, kind=SurveyKind.END_OF_SESSION)
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(
+        live_server.url + reverse("evaluations:link", args=[link_token(invitation.link_nonce)])
+    )
+    page.wait_for_url(re.compile(r"/page/1/$"))
+    assert_accessible(page)
+
+    # Tab reaches the first rating's radios with a visible focus; Space picks the first
+    # answer, an arrow key the next one, as a radio group should.
+    order = tab_to(page, lambda f: f["tag"] == "input" and f["name"] is not None)
+    assert all(stop["visible"] for stop in order), order
+    first = focused(page)["name"]
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    assert page.locator(f'input[name="{first}"]:checked').count() == 1
+    # Sent with everything else unanswered: the error summary takes the focus.
+    tab_to(page, lambda f: f["tag"] == "button" and "Save and continue" in f["text"])
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    page.locator(".govuk-error-summary").wait_for()
+    assert page.evaluate(
+        "() => document.activeElement.closest('.govuk-error-summary') !== null"
+    ), focused(page)
+    # What was chosen is still chosen, and the first error's link takes the focus to its
+    # question.
+    assert page.locator(f'input[name="{first}"]:checked').count() == 1
+    tab_to(page, lambda f: f["tag"] == "a" and "govuk-error-summary" not in f["classes"])
+    page.keyboard.press("Enter")
+    assert focused(page)["tag"] == "input"
+    assert_accessible(page)
+    screenshot(page, "evaluation-with-an-error")
+    assert not Answer.objects.filter(
+        response__invitation=invitation, response__submitted_at__isnull=False
+    ).exists()
