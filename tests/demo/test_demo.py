@@ -92,10 +92,30 @@ def assert_past_sessions_have_evaluations():
     if not Session.objects.filter(status=Session.Status.DELIVERED).exists():
         return
     assert answered.exists()
-    assert not SurveyInvitation.objects.filter(is_imported=False).exists()
+    # Only the demo delegate's session still to evaluate has a live evaluation, and only
+    # for them; it is shown in My training, not mailed.
+    live = SurveyInvitation.objects.filter(is_imported=False)
+    assert set(live.values_list("booking__delegate__email", flat=True)) == {
+        "delegate@demo.coursebook.test"
+    }
+    assert not live.filter(submitted_at__isnull=False).exists()
     assert not answered.exclude(invitation__booking__evaluated_at__isnull=False).exists()
     assert not answered.exclude(
         invitation__booking__attendance__in=["attended", "partial"]
     ).exists()
     assert OutcomeRating.objects.filter(before__isnull=False, after__isnull=False).exists()
     assert not OutboxMessage.objects.exists()
+
+
+def test_the_demo_delegate_can_evaluate_the_session_that_waits_for_it(settings, client):
+    settings.DEBUG = True
+    call_command("demo")
+    delegate = User.objects.get(email="delegate@demo.coursebook.test")
+    waiting = SurveyInvitation.objects.filter(booking__delegate=delegate, is_imported=False)
+    if not waiting.exists():  # Early April: nothing delivered yet this financial year.
+        return
+    client.force_login(delegate, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get("/training/my-training/").content.decode()
+    survey = f"/evaluations/surveys/{waiting.get().pk}/"
+    assert survey in page
+    assert client.get(survey, follow=True).redirect_chain[-1][0].endswith("/page/1/")

@@ -24,6 +24,7 @@ from evaluations.models import (
     SurveyKind,
     SurveyResponse,
 )
+from evaluations.services.invitations import invitation_new
 from training.models import Booking, Charge, Course, LearningOutcome, Session, Venue
 from training.rules.prices import ATTENDED, PriceBasis, charge_under_terms
 from training.services.terms import terms_in_force
@@ -306,6 +307,7 @@ class Command(BaseCommand):
         Session.objects.bulk_update(sessions, ["register_closed_at", "register_closed_by"])
         Booking.objects.bulk_create(bookings)
         evaluations = self.load_past_evaluations(bookings, rng)
+        evaluations += self.open_demo_delegate_evaluation(bookings, demo_delegate)
         charges = []
         for booking in bookings:
             # Written as imported, yet charged on purpose: the demo needs invoices to show.
@@ -322,6 +324,33 @@ class Command(BaseCommand):
                 )
         Charge.objects.bulk_create(charges)
         return self.created_delegates + len(bookings) + len(charges) + evaluations
+
+    def open_demo_delegate_evaluation(self, bookings: list[Booking], delegate: User) -> int:
+        """The demo delegate's session still to evaluate has its evaluation open, so that
+        trying the demo the evaluation can be given and the certificate unlocked (the past
+        sessions are written as imported, for which nothing is ever sent)."""
+        questionnaire = Questionnaire.objects.filter(kind=SurveyKind.END_OF_SESSION).first()
+        if questionnaire is None:
+            return 0
+        now = timezone.now()
+        waiting = [
+            invitation_new(
+                booking_id=booking.pk,
+                kind=SurveyKind.END_OF_SESSION,
+                questionnaire_id=questionnaire.pk,
+                recipient_email=delegate.email,
+                opens_at=now,
+                now=now,
+            )
+            for booking in bookings
+            if booking.delegate_id == delegate.pk
+            and booking.attendance in ATTENDED
+            and booking.evaluated_at is None
+        ]
+        for invitation in waiting:
+            invitation.sent_at = now  # shown in My training; nobody is mailed
+        SurveyInvitation.objects.bulk_create(waiting)
+        return len(waiting)
 
     def load_past_evaluations(self, bookings: list[Booking], rng: random.Random) -> int:
         """Evaluations of the delivered sessions, written as imported ones (never mailed):
