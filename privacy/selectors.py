@@ -49,19 +49,26 @@ def _when(value) -> str | None:
 
 
 def person_audit_entries(user: User) -> QuerySet[AuditEntry]:
-    """Audit entries about the person: their account, bookings and charges, or by them."""
-    booking_ids = [
-        str(pk) for pk in Booking.objects.filter(delegate=user).values_list("pk", flat=True)
-    ]
-    charge_ids = [
-        str(pk)
-        for pk in Charge.objects.filter(booking__delegate=user).values_list("pk", flat=True)
-    ]
+    """Audit entries about the person: their account, bookings, charges and organisation
+    requests and changes, a colleague's booking of a place they handed on, or by them."""
+    booking_ids = list(Booking.objects.filter(delegate=user).values_list("pk", flat=True))
+    charge_ids = Charge.objects.filter(booking__delegate=user).values_list("pk", flat=True)
+    change_ids = OrganisationChange.objects.filter(user=user).values_list("pk", flat=True)
+    request_ids = OrganisationRequest.objects.filter(requested_by=user).values_list(
+        "pk", flat=True
+    )
+
+    def about(object_type: str, ids) -> Q:
+        return Q(object_type=object_type, object_id__in=[str(pk) for pk in ids])
+
     return AuditEntry.objects.filter(
         Q(actor=user)
         | Q(object_type="accounts.user", object_id=str(user.pk))
-        | Q(object_type="training.booking", object_id__in=booking_ids)
-        | Q(object_type="training.charge", object_id__in=charge_ids)
+        | about("training.booking", booking_ids)
+        | about("training.charge", charge_ids)
+        | about("accounts.organisationchange", change_ids)
+        | about("accounts.organisationrequest", request_ids)
+        | Q(action="booking_substituted", data__from_booking__in=booking_ids)
     ).order_by("at", "pk")
 
 

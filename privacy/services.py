@@ -16,7 +16,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from accounts.models import AgencyMembership, OrganisationChange, User
+from accounts.models import AgencyMembership, OrganisationChange, OrganisationRequest, User
 from audit.services import audit_record
 from evaluations.models import Answer, SurveyInvitation
 from notifications.models import OutboxMessage
@@ -85,7 +85,9 @@ def person_anonymise(
             delegate_name=placeholder
         )
         AgencyMembership.objects.filter(user=person).update(job_title="")
-        OrganisationChange.objects.filter(user=person).update(job_title="")
+        # Coordinators' notes on the person's requests may name or describe them.
+        OrganisationChange.objects.filter(user=person).update(job_title="", note="")
+        OrganisationRequest.objects.filter(requested_by=person).update(note="")
         Answer.objects.filter(response__invitation__booking__delegate=person).exclude(
             text=""
         ).update(text="")

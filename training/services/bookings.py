@@ -345,9 +345,9 @@ def booking_substitute(*, booking: Booking, substitute: User, actor: User) -> Bo
             session=session, delegate=substitute, status__in=Booking.ACTIVE
         ).exists():
             raise BookingError(f"{substitute.full_name} already has a place on this session")
-        booking_mark_cancelled(
-            booking, actor=actor, reason=f"Place handed to {substitute.full_name}"
-        )
+        # No name in the stored reason: it would outlive the colleague's erasure. The
+        # replacement booking points back at this one (substitute_for).
+        booking_mark_cancelled(booking, actor=actor, reason="Place handed to a colleague")
         replacement = Booking.objects.create(
             session=session,
             delegate=substitute,
