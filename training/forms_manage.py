@@ -17,16 +17,15 @@ from accounts.models import Agency, Role, User
 
 from .models import Course, Programme, Session, Terms, Venue
 from .rules.days import local_datetime
+from .rules.limits import FIRST_YEAR, LAST_YEAR, MAX_PLACES
 
-# Dates typed into the forms: wide enough for the partnership's history and plans, narrow
-# enough that a day after the last one, or its London midnight, is still a date.
-FIRST_YEAR, LAST_YEAR = 1990, 2100
+# Dates typed into the forms keep to rules.limits' years: wide enough for the partnership's
+# history and plans, narrow enough that a day after the last one is still a date.
 # The biggest id the databases store: a bigger one is refused before it is looked up.
 MAX_ID = 2**63 - 1
 TIME_FORMATS = ["%H:%M", "%H.%M", "%I:%M%p", "%I:%M %p", "%I.%M%p", "%I%p", "%I %p"]
 TIME_HINT = "Use the 24-hour clock, for example 09:30 or 14:00 (UK time)"
 MAX_PEOPLE_PER_BOOKING = 100
-MAX_PLACES = 1000
 
 
 class DateInput(forms.MultiWidget):

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from training.forms_manage import FIRST_YEAR, LAST_YEAR, MAX_PLACES
+from training.rules.limits import FIRST_YEAR, LAST_YEAR, MAX_PLACES
 
 LONDON = ZoneInfo("Europe/London")
 # The course form's longest course, so that an imported course can be edited there later.

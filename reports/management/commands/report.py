@@ -13,7 +13,7 @@ from reports.periods import Period, current_financial_year
 from reports.publication import report_publish
 from reports.report import report_build
 from reports.services import MAX_PERIOD_DAYS
-from training.forms_manage import FIRST_YEAR, LAST_YEAR
+from training.rules.limits import FIRST_YEAR, LAST_YEAR
 
 # The keys of DESIGN section 5's JSON; the page's extras stay out of it.
 CONTRACT_KEYS = (
