@@ -104,6 +104,13 @@ def assert_past_sessions_have_evaluations():
         invitation__booking__attendance__in=["attended", "partial"]
     ).exists()
     assert OutcomeRating.objects.filter(before__isnull=False, after__isnull=False).exists()
+    # Every figure of the reports has something to show: pre-ratings, managers' answers,
+    # walk-ins, late cancellations and coordinators' waivers.
+    assert OutcomeRating.objects.filter(pre__isnull=False).exists()
+    assert SurveyResponse.objects.filter(invitation__kind="manager").exists()
+    assert Booking.objects.filter(is_walk_in=True, attendance="attended").exists()
+    assert Booking.objects.filter(status="cancelled", cancelled_late=True).exists()
+    assert Charge.objects.filter(status="waived", waived_as_not_owed=False).exists()
     assert not OutboxMessage.objects.exists()
 
 

@@ -59,6 +59,11 @@ JOB_TITLES = {
     "further_education": ["Student Support Officer", "Lecturer"],
     "housing": ["Housing Officer", "Tenancy Support Worker"],
 }
+WAIVE_REASONS = [
+    "Staff illness, evidence seen",
+    "Session moved at short notice",
+    "Agreed with the organisation's training lead",
+]
 # Roughly the annual report's 71.6% attendance of places booked.
 ATTENDANCE_WEIGHTS = {
     Booking.Attendance.ATTENDED: 70,
@@ -163,7 +168,7 @@ class Command(BaseCommand):
                 created += 1
             accounts[role] = user
         created += self.load_courses_and_sessions(agencies, venues, accounts["trainer"])
-        created += self.load_past_bookings(agencies, accounts["delegate"])
+        created += self.load_past_bookings(agencies, accounts["delegate"], accounts["coordinator"])
         return created
 
     def load_courses_and_sessions(self, agencies, venues, trainer) -> int:
@@ -254,7 +259,7 @@ class Command(BaseCommand):
         self.created_delegates = len(new)
         return list(User.objects.filter(email__in=emails).select_related("agency").order_by("pk"))
 
-    def load_past_bookings(self, agencies, demo_delegate) -> int:
+    def load_past_bookings(self, agencies, demo_delegate, coordinator) -> int:
         """Registers for the demo's delivered sessions, written as an import (not through
         the booking services): places nearly full, about a quarter of them not attended,
         the registers closed and the charges the terms call for raised, without telling
@@ -300,6 +305,9 @@ class Command(BaseCommand):
                     )
                 )
         for booking in bookings:
+            self.vary_past_booking(booking, rng)
+        bookings += self.demo_walk_ins(sessions, people, bookings, terms, rng)
+        for booking in bookings:
             # About two in three of those who came answered the evaluation the next day.
             if booking.attendance in ATTENDED and rng.random() < 0.68:
                 booking.evaluated_at = booking.session.ends_at + timedelta(days=1)
@@ -322,8 +330,64 @@ class Command(BaseCommand):
                         raised_at=booking.session.register_closed_at,
                     )
                 )
+        # A few waived by the coordinators, as the partnership does for illness or a
+        # session moved at short notice.
+        for charge in charges:
+            if rng.random() < 0.08:
+                charge.status = Charge.Status.WAIVED
+                charge.waived_at = charge.raised_at + timedelta(days=3)
+                charge.waived_by = coordinator
+                charge.waive_reason = rng.choice(WAIVE_REASONS)
         Charge.objects.bulk_create(charges)
         return self.created_delegates + len(bookings) + len(charges) + evaluations
+
+    @staticmethod
+    def vary_past_booking(booking: Booking, rng: random.Random) -> None:
+        """Some of the places were cancelled, a few of them late; some named a manager."""
+        start = booking.session.starts_at
+        roll = rng.random()
+        if roll < 0.04 or 0.04 <= roll < 0.08:
+            late = roll < 0.04
+            booking.status = Booking.Status.CANCELLED
+            booking.cancelled_at = start - timedelta(days=1 if late else 12)
+            booking.cancelled_by = booking.delegate
+            booking.cancelled_late = late
+            booking.booked_at = min(booking.booked_at, booking.cancelled_at - timedelta(days=2))
+            booking.attendance = Booking.Attendance.UNMARKED
+            booking.attendance_marked_at = None
+            booking.attendance_marked_by = None
+        if rng.random() < 0.25:
+            booking.line_manager_email = f"manager{rng.randint(1, 40)}@demo.coursebook.test"
+            booking.line_manager_may_be_asked = True
+
+    @staticmethod
+    def demo_walk_ins(sessions, people, bookings, terms, rng: random.Random) -> list[Booking]:
+        """About one session in four had someone come without a booking."""
+        booked = {(b.session_id, b.delegate_id) for b in bookings}
+        walk_ins = []
+        for session in sessions:
+            if rng.random() >= 0.25:
+                continue
+            person = rng.choice(people)
+            if (session.pk, person.pk) in booked:
+                continue
+            walk_ins.append(
+                Booking(
+                    session=session,
+                    delegate=person,
+                    agency=person.agency,
+                    terms=terms,
+                    **PriceBasis.now(course=session.course, agency=person.agency).booking_fields(),
+                    status=Booking.Status.CONFIRMED,
+                    is_walk_in=True,
+                    booked_at=session.starts_at + timedelta(minutes=5),
+                    booked_by=session.register_closed_by,
+                    attendance=Booking.Attendance.ATTENDED,
+                    attendance_marked_at=session.starts_at + timedelta(minutes=5),
+                    attendance_marked_by=session.register_closed_by,
+                )
+            )
+        return walk_ins
 
     def open_demo_delegate_evaluation(self, bookings: list[Booking], delegate: User) -> int:
         """The demo delegate's session still to evaluate has its evaluation open, so that
@@ -356,13 +420,16 @@ class Command(BaseCommand):
         """Evaluations of the delivered sessions, written as imported ones (never mailed):
         "now" ratings mostly a step or two above the "before" ones, and, for sessions more
         than the follow-up delay ago, the follow-up survey answered by about a third."""
-        end_of_session = Questionnaire.objects.filter(kind=SurveyKind.END_OF_SESSION).first()
-        follow_up = Questionnaire.objects.filter(kind=SurveyKind.FOLLOW_UP).first()
-        if end_of_session is None or follow_up is None:
+        current = {
+            kind: Questionnaire.objects.filter(kind=kind).first() for kind in SurveyKind.values
+        }
+        if None in current.values():
             return 0
+        end_of_session = current[SurveyKind.END_OF_SESSION]
+        follow_up = current[SurveyKind.FOLLOW_UP]
         questions = {
             question.key: question
-            for question in Question.objects.filter(questionnaire__in=[end_of_session, follow_up])
+            for question in Question.objects.filter(questionnaire__in=current.values())
         }
         outcomes: dict[int, list[int]] = {}
         for course_id, pk in LearningOutcome.objects.order_by("position").values_list(
@@ -393,6 +460,23 @@ class Command(BaseCommand):
                 and rng.random() < 0.6
             ):
                 invited = session.ends_at + timedelta(days=settings.COURSEBOOK_FOLLOW_UP_DAYS)
+                if booking.line_manager_email:
+                    invitations.append(
+                        SurveyInvitation(
+                            booking=booking,
+                            kind=SurveyKind.MANAGER,
+                            questionnaire=current[SurveyKind.MANAGER],
+                            token_hash=secrets.token_hex(32),
+                            recipient_email=booking.line_manager_email,
+                            opens_at=invited,
+                            created_at=invited,
+                            closes_at=invited + timedelta(days=42),
+                            submitted_at=(
+                                invited + timedelta(days=5) if rng.random() < 0.45 else None
+                            ),
+                            is_imported=True,
+                        )
+                    )
                 invitations.append(
                     SurveyInvitation(
                         booking=booking,
@@ -403,6 +487,22 @@ class Command(BaseCommand):
                         created_at=invited,
                         closes_at=invited + timedelta(days=42),
                         submitted_at=invited + timedelta(days=3) if rng.random() < 0.35 else None,
+                        is_imported=True,
+                    )
+                )
+            if booking.attendance in ATTENDED and rng.random() < 0.15:
+                # Rated themselves before coming, from the 7-day reminder.
+                before = session.starts_at - timedelta(days=6)
+                invitations.append(
+                    SurveyInvitation(
+                        booking=booking,
+                        kind=SurveyKind.PRE_COURSE,
+                        questionnaire=current[SurveyKind.PRE_COURSE],
+                        token_hash=secrets.token_hex(32),
+                        opens_at=before,
+                        created_at=before,
+                        closes_at=session.starts_at,
+                        submitted_at=before + timedelta(hours=2),
                         is_imported=True,
                     )
                 )
@@ -443,6 +543,23 @@ class Command(BaseCommand):
                             response=response, outcome_id=outcome, before=before, after=after
                         )
                     )
+            elif invitation.kind == SurveyKind.PRE_COURSE:
+                for outcome in outcomes.get(invitation.booking.session.course_id, []):
+                    ratings.append(
+                        OutcomeRating(
+                            response=response,
+                            outcome_id=outcome,
+                            pre=rng.choices([1, 2, 3, 4], [20, 45, 30, 5])[0],
+                        )
+                    )
+            elif invitation.kind == SurveyKind.MANAGER:
+                answers.append(
+                    Answer(
+                        response=response,
+                        question=questions[keys.SEEN_CHANGE],
+                        choice=rng.choices(["yes", "partly", "no", "unsure"], [45, 30, 10, 15])[0],
+                    )
+                )
             else:
                 answers.append(
                     Answer(
