@@ -37,9 +37,20 @@ def count_rows(summary: dict) -> list[dict]:
     return rows
 
 
+def erased_line(summary: dict) -> str:
+    """Rows of people whose data was erased are left out, counted and never named."""
+    erased = summary.get("erased_rows", 0)
+    if not erased:
+        return ""
+    return (
+        f"{erased} {'row' if erased == 1 else 'rows'} for people whose data was erased: left out"
+    )
+
+
 def summary_lines(summary: dict, *, dry_run: bool) -> list[str]:
+    erased = [f"  {erased_line(summary)}"] if erased_line(summary) else []
     if summary["nothing_new"]:
-        return ["Nothing new: everything in these files is already in Coursebook."]
+        return ["Nothing new: everything in these files is already in Coursebook.", *erased]
     lines = ["Checked: no problems. This import would create:" if dry_run else "Imported:"]
     for row in count_rows(summary):
         name = row["name"]
@@ -52,6 +63,7 @@ def summary_lines(summary: dict, *, dry_run: bool) -> list[str]:
         lines.append(f"  boroughs: {boroughs} new")
     if summary.get("venues_created"):
         lines.append(f"  venues: {summary['venues_created']} new, without an address yet")
+    lines += erased
     if summary["years"]:
         lines.append("")
         lines.append("Reconciliation by financial year (1 April to 31 March), from the files:")

@@ -19,7 +19,7 @@ from .services.jobs import (
     import_job_create,
     job_progress,
 )
-from .summary import YEAR_COLUMNS, count_rows
+from .summary import YEAR_COLUMNS, count_rows, erased_line
 
 coordinators_only = role_required(Role.COORDINATOR)
 PROBLEMS_SHOWN = 200
@@ -56,6 +56,7 @@ def job(request, pk):
             "progress": job_progress(job) if job.is_working else None,
             "refresh_seconds": REFRESH_SECONDS if job.is_working else None,
             "count_rows": count_rows(summary) if summary.get("counts") else [],
+            "erased": erased_line(summary),
             "new_boroughs": summary.get("counts", {}).get("boroughs", {}).get("new", 0),
             "year_columns": YEAR_COLUMNS,
             "years": summary.get("years", []),

@@ -15,6 +15,9 @@ class Anonymisation(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="anonymisation"
     )
+    # The keyed digest of the email they had (`accounts.digests`): not the email, but enough
+    # for the history import to know them again and leave their rows out.
+    email_digest = models.CharField(max_length=64, blank=True, db_index=True)
     cause = models.CharField(max_length=20, choices=Cause.choices)
     reason = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(default=timezone.now)

@@ -1,5 +1,6 @@
 """Reads about one person's data: who is due for anonymisation, and everything held on them."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Max, Q, QuerySet
@@ -9,6 +10,7 @@ from audit.models import AuditEntry
 from evaluations.selectors import evaluations_for_person
 from training.models import Booking, Certificate, Charge
 
+from .models import Anonymisation
 from .retention import personal_data_cutoff
 
 
@@ -172,3 +174,18 @@ def person_record(user: User) -> dict:
             for entry in person_audit_entries(user)
         ],
     }
+
+
+def anonymised_email_digests(*, digests: Iterable[str]) -> set[str]:
+    """Those of the email digests that belong to a person whose data was anonymised.
+
+    One query per 900 digests (the parameters a database takes in one query)."""
+    digests = list(digests)
+    found: set[str] = set()
+    for start in range(0, len(digests), 900):
+        found.update(
+            Anonymisation.objects.filter(
+                email_digest__in=digests[start : start + 900]
+            ).values_list("email_digest", flat=True)
+        )
+    return found

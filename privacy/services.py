@@ -16,6 +16,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from accounts.digests import booking_import_ref, email_digest
 from accounts.models import AgencyMembership, OrganisationChange, OrganisationRequest, User
 from audit.services import audit_record
 from evaluations.models import Answer, SurveyInvitation
@@ -48,13 +49,29 @@ def _scrub(value, words: list[str], replacement: str):
     return value
 
 
+def _import_refs_without_email(person: User) -> None:
+    """Imported bookings named the old way, `<session ref>:<email>`, renamed with the email's
+    digest, as the import names them now: no email stays in an `import_ref`."""
+    email = person.email.lower()
+    bookings = list(
+        Booking.objects.filter(delegate=person, import_ref__iendswith=f":{email}").only(
+            "pk", "import_ref"
+        )
+    )
+    for booking in bookings:
+        session_ref = booking.import_ref[: -len(email) - 1]
+        booking.import_ref = booking_import_ref(session_ref=session_ref, email=email)
+    Booking.objects.bulk_update(bookings, ["import_ref"])
+
+
 def person_anonymise(
     *, user_id: int, cause: str, actor: User | None = None, reason: str = ""
 ) -> User:
     """Remove a person's personal data for good, keeping every aggregate as it was.
 
-    The account can no longer sign in and cannot be found by name or email. Runs in one
-    transaction with its audit entry; a person already anonymised is refused.
+    The account can no longer sign in and cannot be found by name or email; what is kept is
+    the keyed digest of the email, so that importing a history again leaves them out. Runs
+    in one transaction with its audit entry; a person already anonymised is refused.
     """
     with transaction.atomic():
         person = User.objects.select_for_update().get(pk=user_id)
@@ -64,6 +81,7 @@ def person_anonymise(
             raise PrivacyError("An administrator's account cannot be anonymised here")
         words = [word for word in (person.full_name, person.email) if word]
         placeholder = anonymised_name(person.pk)
+        digest = email_digest(person.email)
 
         messages = OutboxMessage.objects.annotate(to_text=Cast("to", TextField()))
         # Messages addressed to them (a copy to a line manager goes with the message).
@@ -81,6 +99,7 @@ def person_anonymise(
         Booking.objects.filter(delegate=person).update(
             line_manager_email="", access_needs="", cancellation_reason=""
         )
+        _import_refs_without_email(person)
         InvoiceLine.objects.filter(charge__booking__delegate=person).update(
             delegate_name=placeholder
         )
@@ -105,7 +124,9 @@ def person_anonymise(
         person.save()
         person.groups.clear()
 
-        Anonymisation.objects.create(user=person, cause=cause, reason=reason[:300], by=actor)
+        Anonymisation.objects.create(
+            user=person, email_digest=digest, cause=cause, reason=reason[:300], by=actor
+        )
         audit_record(
             actor=actor,
             action="person_anonymised",

@@ -17,8 +17,10 @@ from django.core.validators import URLValidator
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.digests import email_digest
 from accounts.models import Agency, Borough, Sector, User
 from evaluations.models import SurveyInvitation, SurveyKind
+from privacy.selectors import anonymised_email_digests
 from training.models import Booking, Course, LearningOutcome, Programme, Session
 
 from .reading import (
@@ -138,6 +140,7 @@ class BookingPlan:
     cancelled_at: datetime | None = None
     attendance: str = Booking.Attendance.UNMARKED
     evaluated: bool = False  # Already evaluated in Coursebook (for those already there).
+    delegate_pk: int | None = None  # Whose it is, for those already there.
 
 
 @dataclass
@@ -178,6 +181,8 @@ class HistoryPlan:
     bookings: dict[tuple[str, str], BookingPlan] = field(default_factory=dict)
     evaluations: dict[tuple[str, str], EvaluationPlan] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    # Booking and evaluation rows of people whose data was erased: never written again.
+    erased_rows: int = 0
     venues_created: int = 0  # Known once written: venues are matched by name then.
 
     @property
@@ -537,12 +542,18 @@ class _Checker:
     # Bookings -------------------------------------------------------------------------
 
     def load_bookings(self) -> None:
-        """The accounts the files name, and the bookings and evaluations already imported
-        on the sessions already in Coursebook."""
+        """The accounts the files name, the people among them whose data was erased, and the
+        bookings and evaluations already imported on the sessions already in Coursebook.
+
+        An imported booking is known by its `import_ref` (the session's ref and the email's
+        digest), whatever became of the account since; one made in Coursebook, by its
+        delegate's email."""
         emails = set()
         for spec in (BOOKINGS, EVALUATIONS):
             emails |= {row.values["email"].strip().lower() for row in self.files[spec.name].rows}
         emails.discard("")
+        self.digests = {email: email_digest(email) for email in emails}
+        self.erased = anonymised_email_digests(digests=self.digests.values())
         self.db_people: dict[str, int] = {}
         for chunk in _chunks(emails):
             self.db_people.update(
@@ -550,26 +561,43 @@ class _Checker:
                 .filter(email_lower__in=chunk)
                 .values_list("email_lower", "pk")
             )
+        # Keyed by the session's ref and the email's digest.
         self.db_bookings: dict[tuple[str, str], BookingPlan] = {}
         session_refs = {session.pk: ref for ref, session in self.db_sessions.items()}
         for chunk in _chunks(session_refs):
             found = (
                 Booking.objects.filter(session_id__in=chunk)
                 .annotate(email_lower=Lower("delegate__email"))
-                .values("pk", "session_id", "email_lower", "status", "attendance", "evaluated_at")
+                .values(
+                    "pk",
+                    "session_id",
+                    "delegate_id",
+                    "import_ref",
+                    "email_lower",
+                    "status",
+                    "attendance",
+                    "evaluated_at",
+                )
             )
             for values in found:
-                key = (session_refs[values["session_id"]], values["email_lower"])
+                ref = session_refs[values["session_id"]]
+                digest = (
+                    values["import_ref"].removeprefix(f"{ref}:")
+                    if values["import_ref"]
+                    else email_digest(values["email_lower"])
+                )
+                key = (ref, digest)
                 # A cancelled booking and a later active one: the active one is the booking.
                 if key in self.db_bookings and values["status"] == Booking.Status.CANCELLED:
                     continue
                 self.db_bookings[key] = BookingPlan(
-                    session_ref=key[0],
-                    email=key[1],
+                    session_ref=ref,
+                    email="",  # Not read: an account's email may have changed or gone.
                     pk=values["pk"],
                     status=values["status"],
                     attendance=values["attendance"],
                     evaluated=values["evaluated_at"] is not None,
+                    delegate_pk=values["delegate_id"],
                 )
         booking_keys = {plan.pk: key for key, plan in self.db_bookings.items()}
         self.db_evaluated: set[tuple[str, str]] = set()
@@ -578,6 +606,12 @@ class _Checker:
                 booking_id__in=chunk, kind=SurveyKind.END_OF_SESSION, submitted_at__isnull=False
             ).values_list("booking_id", flat=True):
                 self.db_evaluated.add(booking_keys[booking_id])
+
+    def is_erased(self, email: str) -> bool:
+        return self.digests[email] in self.erased
+
+    def db_booking(self, session_ref: str, email: str) -> BookingPlan | None:
+        return self.db_bookings.get((session_ref, self.digests[email]))
 
     def check_bookings(self) -> None:
         plan = self.plan
@@ -611,6 +645,10 @@ class _Checker:
                 cells.bad("attendance", "the session was cancelled: nobody attended it")
             if session is None or email is None:
                 continue
+            if self.is_erased(email):
+                # Their data was erased: already there, never brought back, and not named.
+                plan.erased_rows += 1
+                continue
             key = (session.ref, email)
             if key in plan.bookings:
                 cells.bad(
@@ -619,9 +657,7 @@ class _Checker:
                     f"{plan.bookings[key].line}",
                 )
                 continue
-            if len(f"{session.ref}:{email}") > 200:
-                cells.bad("email", "the session ref and the email together are too long")
-            existing = self.db_bookings.get(key)
+            existing = self.db_booking(session.ref, email)
             plan.bookings[key] = BookingPlan(
                 session_ref=session.ref,
                 email=email,
@@ -639,6 +675,9 @@ class _Checker:
                 person = plan.people[email] = PersonPlan(
                     email=email, pk=self.db_people.get(email), line=row.line
                 )
+            if person.pk is None and existing:
+                # An account whose email changed since is found by its imported booking.
+                person.pk = existing.delegate_pk
             # An account takes the name and organisation of the person's latest booking.
             if booked_at and (
                 person.first_booked_at is None or booked_at >= person.first_booked_at
@@ -688,7 +727,10 @@ class _Checker:
             if session is None or email is None:
                 continue
             key = (session.ref, email)
-            booking = plan.bookings.get(key) or self.db_bookings.get(key)
+            if self.is_erased(email):
+                plan.erased_rows += 1
+                continue
+            booking = plan.bookings.get(key) or self.db_booking(session.ref, email)
             if booking is None:
                 if bookings_readable:
                     cells.bad("email", f"{email} has no booking on session '{session.ref}'")
@@ -715,7 +757,8 @@ class _Checker:
                 session_ref=session.ref,
                 email=email,
                 line=row.line,
-                existing=key in self.db_evaluated or booking.evaluated,
+                existing=(session.ref, self.digests[email]) in self.db_evaluated
+                or booking.evaluated,
                 booking_pk=booking.pk,
                 submitted_at=submitted_at,
                 experience=experience,

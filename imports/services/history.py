@@ -1,10 +1,11 @@
 """The all-or-nothing history import: a checked plan written in one transaction, in bulk.
 
-Imported records carry `import_ref` (a session's `ref`; `<ref>:<email>` for a booking), so
-they are recognised when the same files are imported again, and skipped by everything that
-sends messages or raises charges: an import raises no charge, queues no message and sends
-no evaluation invitation. Evaluations are written as submitted, imported invitations that
-were never mailed and whose token nobody holds.
+Imported records carry `import_ref` (a session's `ref`; for a booking, the session's ref and
+the keyed digest of the email, `accounts.digests.booking_import_ref`, so that no email is
+kept there), so they are recognised when the same files are imported again, and skipped by
+everything that sends messages or raises charges: an import raises no charge, queues no
+message and sends no evaluation invitation. Evaluations are written as submitted, imported
+invitations that were never mailed and whose token nobody holds.
 """
 
 import hashlib
@@ -19,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from accounts.digests import booking_import_ref
 from accounts.models import Agency, AgencyMembership, Borough, Role, User
 from audit.services import audit_record
 from evaluations import keys
@@ -112,6 +114,7 @@ def plan_summary(plan: HistoryPlan) -> dict:
         "counts": plan.counts(),
         "years": [vars(year) for year in plan.financial_years()],
         "venues_created": plan.venues_created,
+        "erased_rows": plan.erased_rows,
         "nothing_new": plan.nothing_new(),
     }
 
@@ -333,7 +336,7 @@ class _Writer:
                 booking.attendance,
                 session["ends_at"] if marked else None,
                 evaluation.submitted_at if evaluation and not evaluation.existing else None,
-                f"{booking.session_ref}:{booking.email}",
+                booking_import_ref(session_ref=booking.session_ref, email=booking.email),
                 price.half_day,
                 price.agency_pays,
                 price.course_fee_pence,

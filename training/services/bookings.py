@@ -127,7 +127,8 @@ def check_session_bookable(session: Session, *, now=None) -> None:
 
 def line_manager_may_be_asked() -> bool:
     """What the booking page says now about asking the line manager later (the training
-    booking_page tag shows it), frozen on each booking as it is made."""
+    booking_page tag shows it), frozen on each booking the delegate makes themselves on
+    that page; a coordinator's booking or a colleague's handed-on place never saw it."""
     return settings.COURSEBOOK_MANAGER_FOLLOW_UP
 
 
@@ -189,7 +190,8 @@ def booking_create(
                     else line_manager_email
                 ),
                 access_needs=delegate.access_needs if access_needs is None else access_needs,
-                line_manager_may_be_asked=line_manager_may_be_asked(),
+                # Only the delegate booking for themselves saw the booking page say so.
+                line_manager_may_be_asked=line_manager_may_be_asked() and actor.pk == delegate.pk,
             )
         except IntegrityError as error:  # The unique constraint: a second active booking.
             raise BookingError(
@@ -359,7 +361,8 @@ def booking_substitute(*, booking: Booking, substitute: User, actor: User) -> Bo
             substitute_for=booking,
             line_manager_email=substitute.line_manager_email,
             access_needs=substitute.access_needs,
-            line_manager_may_be_asked=line_manager_may_be_asked(),
+            # The colleague never saw the booking page: their line manager is not asked.
+            line_manager_may_be_asked=False,
         )
         audit_record(
             actor=actor,
