@@ -346,8 +346,8 @@ class Command(BaseCommand):
         """Some of the places were cancelled, a few of them late; some named a manager."""
         start = booking.session.starts_at
         roll = rng.random()
-        if roll < 0.04 or 0.04 <= roll < 0.08:
-            late = roll < 0.04
+        if roll < 0.08:
+            late = roll < 0.04  # half of them inside the notice period
             booking.status = Booking.Status.CANCELLED
             booking.cancelled_at = start - timedelta(days=1 if late else 12)
             booking.cancelled_by = booking.delegate
