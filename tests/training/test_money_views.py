@@ -23,6 +23,7 @@ from tests.factories import (
 )
 from training.models import Booking, Charge, Invoice
 from training.services.invoices import credit_note_issue, invoices_run
+from training.services.registers import attendance_mark
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -464,7 +465,12 @@ def test_crediting_an_invoice_asks_for_a_reason_then_voids_it(coordinator_client
     note = Invoice.objects.get(kind=Invoice.Kind.CREDIT_NOTE)
     assert response["Location"] == reverse("training:manage_invoice", args=[note.pk])
     page = coordinator_client.get(response["Location"]).content.decode()
-    assert f"Credit note {note.number} issued for £120.00" in page
+    assert f"Credit note {note.number} issued for £120.00. Invoice TRI-000001 is void." in page
+    assert (
+        "2 charges still owed under the register are pending again, for the "
+        "organisation&#x27;s next invoice." in page
+    )
+    assert "waived" not in page
     assert "Sessions cancelled by us" in page
     issued.refresh_from_db()
     assert issued.status == Invoice.Status.VOID
@@ -477,6 +483,34 @@ def test_crediting_an_invoice_asks_for_a_reason_then_voids_it(coordinator_client
     response = coordinator_client.post(url, {"reason": "Again"}, follow=True)
     assert "Only an unpaid issued invoice can be credited" in response.content.decode()
     assert Invoice.objects.count() == 2
+
+
+def test_the_credit_note_banner_says_what_became_of_each_charge(coordinator_client, issued):
+    owed, corrected = Charge.objects.order_by("pk")
+    # The register was wrong for one delegate: they were there, so nothing is owed.
+    attendance_mark(
+        booking=corrected.booking,
+        attendance=Booking.Attendance.ATTENDED,
+        actor=coordinator_client.user,
+        reason="Signed in after all",
+    )
+
+    response = coordinator_client.post(
+        reverse("training:manage_invoice_credit", args=[issued.pk]),
+        {"reason": "Register corrected"},
+        follow=True,
+    )
+
+    owed.refresh_from_db()
+    corrected.refresh_from_db()
+    assert (owed.status, owed.invoice) == (Charge.Status.PENDING, None)
+    assert (corrected.status, corrected.waived_as_not_owed) == (Charge.Status.WAIVED, True)
+    banner = str(list(response.context["messages"])[0])
+    assert banner.endswith(
+        "Invoice TRI-000001 is void. 1 charge still owed under the register is pending again, "
+        "for the organisation's next invoice. 1 charge no longer owed is withdrawn as not owed."
+    )
+    assert "charges are waived" not in response.content.decode()
 
 
 # Exports for the finance system ------------------------------------------------------

@@ -108,3 +108,15 @@ def invoices_filtered(
     if issued_to:
         invoices = invoices.filter(issued_at__lt=end_of_day(issued_to))
     return invoices
+
+
+def credited_charges(note: Invoice) -> dict[str, int]:
+    """What became of a credit note's charges, as they are stored now, in one query:
+    pending again (still owed, for the next invoice), withdrawn as not owed, waived by a
+    coordinator, or invoiced again."""
+    return Charge.objects.filter(invoice_lines__invoice=note).aggregate(
+        pending=Count("pk", filter=Q(status=Charge.Status.PENDING)),
+        not_owed=Count("pk", filter=ChargeQuerySet.WITHDRAWN),
+        waived=Count("pk", filter=ChargeQuerySet.WAIVED_BY_COORDINATOR),
+        invoiced=Count("pk", filter=Q(status=Charge.Status.INVOICED)),
+    )

@@ -27,6 +27,7 @@ from ..rules.money import pounds
 from ..selectors.charges import (
     charge_totals,
     charges_filtered,
+    credited_charges,
     invoice_run_preview,
     invoices_filtered,
 )
@@ -182,17 +183,42 @@ def invoice_credit(request, pk):
         except TrainingError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(
-                request,
-                f"Credit note {note.number} issued for {pounds(-note.total_pence)}. Invoice "
-                f"{invoice.number} is void and its charges are waived.",
-            )
+            messages.success(request, _credit_note_banner(note, invoice))
             return redirect("training:manage_invoice", note.pk)
     return render(
         request,
         "training/money/invoice_credit.html",
         {"form": form, "invoice": invoice, "line_count": invoice.lines.count()},
     )
+
+
+def _charges(count: int) -> str:
+    return f"{count} charge{'' if count == 1 else 's'}"
+
+
+def _credit_note_banner(note: Invoice, invoice: Invoice) -> str:
+    """What became of the credited charges, read back from what is stored."""
+    found = credited_charges(note)
+    parts = [
+        f"Credit note {note.number} issued for {pounds(-note.total_pence)}. "
+        f"Invoice {invoice.number} is void."
+    ]
+    if found["pending"]:
+        parts.append(
+            f"{_charges(found['pending'])} still owed under the register "
+            f"{'is' if found['pending'] == 1 else 'are'} pending again, for the "
+            "organisation's next invoice."
+        )
+    if found["not_owed"]:
+        parts.append(
+            f"{_charges(found['not_owed'])} no longer owed "
+            f"{'is' if found['not_owed'] == 1 else 'are'} withdrawn as not owed."
+        )
+    if found["waived"]:
+        parts.append(f"{_charges(found['waived'])} waived by a coordinator.")
+    if found["invoiced"]:
+        parts.append(f"{_charges(found['invoiced'])} invoiced again.")
+    return " ".join(parts)
 
 
 @coordinators_only
