@@ -320,7 +320,9 @@ def date_parts(prefix, day):
     return {f"{prefix}_day": day.day, f"{prefix}_month": day.month, f"{prefix}_year": day.year}
 
 
-def test_invoice_run_shows_what_it_will_invoice_then_runs(coordinator_client, settings):
+def test_invoice_run_shows_what_it_will_invoice_then_runs(
+    coordinator_client, settings, django_capture_on_commit_callbacks
+):
     settings.COURSEBOOK_INVOICE_PREFIX = "TRI-"
     school, nursery = AgencyFactory(name="Holland Park School"), AgencyFactory(name="Acorns")
     make_charge(school, raised_at=london(2026, 5, 3, 10))
@@ -339,19 +341,22 @@ def test_invoice_run_shows_what_it_will_invoice_then_runs(coordinator_client, se
     assert "Issue 2 invoices" in page
     assert "£200.00" in page
 
-    response = coordinator_client.post(
-        url, date_parts("period_end", date(2026, 5, 31)), follow=True
-    )
-    assert "2 invoices issued: TRI-000001 to TRI-000002" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator_client.post(url, date_parts("period_end", date(2026, 5, 31)))
+    page = coordinator_client.get(response["Location"]).content.decode()
+    assert "2 invoices issued" in page
+    assert "3 charges, £200.00" in page
+    assert "TRI-000001" in page and "TRI-000002" in page
     assert Invoice.objects.count() == 2
     later.refresh_from_db()
     assert later.status == Charge.Status.PENDING
     assert Invoice.objects.get(agency=school).issued_by == coordinator_client.user
 
-    response = coordinator_client.post(
-        url, date_parts("period_end", date(2026, 5, 31)), follow=True
-    )
-    assert "No pending charges were raised up to 31 May 2026" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator_client.post(url, date_parts("period_end", date(2026, 5, 31)))
+    page = coordinator_client.get(response["Location"]).content.decode()
+    assert "Nothing to invoice" in page
+    assert "No pending charges were raised up to 31 May 2026" in page
     assert Invoice.objects.count() == 2
 
 

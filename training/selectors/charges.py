@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Agency
 
-from ..models import Charge, ChargeQuerySet, Invoice
+from ..models import Charge, ChargeQuerySet, Invoice, InvoiceRun
 from ..rules.days import end_of_day, local_midnight
 from ..services.invoices import charges_cutoff
 
@@ -108,6 +108,20 @@ def invoices_filtered(
     if issued_to:
         invoices = invoices.filter(issued_at__lt=end_of_day(issued_to))
     return invoices
+
+
+def invoice_run_invoices(run: InvoiceRun) -> QuerySet[Invoice]:
+    """The invoices a run issued, in number order, each with its count of charges."""
+    return run.invoices.defer("pdf").annotate(charge_count=Count("lines")).order_by("number")
+
+
+def invoice_run_totals(run: InvoiceRun) -> dict:
+    """How many invoices the run issued, for how many charges and how much, in one query."""
+    return Invoice.objects.filter(run=run).aggregate(
+        invoices=Count("pk", distinct=True),
+        charges=Count("lines"),
+        total_pence=Coalesce(Sum("lines__amount_pence"), 0),
+    )
 
 
 def credited_charges(note: Invoice) -> dict[str, int]:

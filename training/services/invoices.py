@@ -18,7 +18,7 @@ from notifications.services import outbox_enqueue
 
 from ..documents import render_pdf
 from ..errors import InvoiceError
-from ..models import Charge, DocumentSequence, Invoice, InvoiceLine
+from ..models import Charge, DocumentSequence, Invoice, InvoiceLine, InvoiceRun
 from ..rules.days import end_of_day
 from ..rules.invoices import charges_raised_span
 from ..rules.money import pounds
@@ -71,6 +71,7 @@ def _issue(
     actor: User | None,
     credit_for: Invoice | None = None,
     reason: str = "",
+    run: InvoiceRun | None = None,
 ) -> Invoice:
     period_start, period_end = charges_raised_span(charge.raised_at for charge in charges)
     invoice = Invoice(
@@ -88,6 +89,7 @@ def _issue(
         purchase_order_ref=agency.purchase_order_ref,
         credit_for=credit_for,
         reason=reason,
+        run=run,
     )
     lines = [
         InvoiceLine(
@@ -131,6 +133,7 @@ def invoice_issue_for_agency(
     agency: Agency,
     period_end: date,
     actor: User | None = None,
+    run: InvoiceRun | None = None,
 ) -> Invoice | None:
     """Invoice the organisation's pending charges raised up to the end of period_end; the
     invoice states the days they were raised on, however long some waited."""
@@ -157,6 +160,7 @@ def invoice_issue_for_agency(
             charges=charges,
             sign=1,
             actor=actor,
+            run=run,
         )
         Charge.objects.filter(pk__in=[c.pk for c in charges]).update(
             status=Charge.Status.INVOICED, invoice=invoice
@@ -165,7 +169,9 @@ def invoice_issue_for_agency(
 
 
 def invoices_run(*, period_end: date, actor: User | None = None) -> list[Invoice]:
-    """One invoice per organisation with pending charges raised up to period_end."""
+    """One invoice per organisation with pending charges raised up to period_end, in the
+    caller's process: the monthly run's task. A coordinator's run is an InvoiceRun
+    (training.services.invoice_runs), issued by a task of its own."""
     issued = []
     for agency in Agency.objects.filter(
         pk__in=agencies_to_invoice(period_end=period_end)
