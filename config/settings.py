@@ -263,6 +263,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.report_pdfs_sweep",
         "schedule": 120.0,
     },
+    # Coordinators' invoice runs whose task was never queued, or whose worker stopped.
+    "invoice-runs-sweep": {
+        "task": "training.tasks.invoice_runs_sweep",
+        "schedule": 120.0,
+    },
     "purge-axes-attempts": {
         "task": "accounts.tasks.failed_logins_purge",
         "schedule": crontab(hour=3, minute=15),

@@ -29,7 +29,7 @@ from tests.factories import (
     SessionFactory,
     UserFactory,
 )
-from training.models import Booking, Certificate, Invoice
+from training.models import Booking, Certificate, Invoice, InvoiceRun
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +181,8 @@ MATRIX: dict[str, Rule] = {
     "training:manage_invoice_pdf": Rule("invoice", get=COORDINATORS),
     "training:manage_invoice_paid": Rule("invoice", get=COORDINATORS),
     "training:manage_invoice_credit": Rule("invoice", get=COORDINATORS),
+    "training:manage_invoice_run": Rule("invoice_run", get=COORDINATORS),
+    "training:manage_invoice_run_progress": Rule("invoice_run", get=COORDINATORS),
 }
 
 # The Django admin has its own staff check and is not part of Coursebook's pages.
@@ -259,6 +261,9 @@ def world():
         user=people["owner"], agency=AgencyFactory(name="Matrix Academy", borough=borough)
     )
     job = ImportJob.objects.create(created_by=people["coordinator"])
+    invoice_run = InvoiceRun.objects.create(
+        created_by=people["coordinator"], period_end=started.date()
+    )
     report = ReportJob.objects.create(
         created_by=people["reviewer"],
         period_start=started.date(),
@@ -278,6 +283,7 @@ def world():
         "organisation_change": {"pk": change.pk},
         "invoice": {"pk": invoice.pk},
         "import_job": {"pk": job.pk},
+        "invoice_run": {"pk": invoice_run.pk},
         "report_csv": {"extension": "csv"},
         "report_job": {"pk": report.pk},
         "survey_token": {"token": token},

@@ -381,6 +381,60 @@ class Charge(models.Model):
         return f"{self.get_kind_display()}: {self.booking}"
 
 
+class InvoiceRun(models.Model):
+    """A coordinator's invoice run, made in the background by a Celery task: what was asked
+    for, how far it has got, and the invoices it issued (Invoice.run)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Issuing invoices"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Stopped"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Charges raised up to and including this London day are invoiced.
+    period_end = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # Organisations to invoice, counted when the run starts, and those done so far.
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # When the run last moved on: a running run that has not moved for a while lost its worker.
+    progressed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One run at a time: a second is not queued while one waits or works.
+            models.UniqueConstraint(
+                models.Value(True),
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_invoice_run_at_a_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invoice run up to {self.period_end} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("training:manage_invoice_run", args=[self.pk])
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.done / self.total)) if self.total else 0
+
+
 class Invoice(models.Model):
     """An organisation's charges for a period. Issued invoices never change; a correction
     is a credit note, itself an Invoice of kind credit note pointing at the original."""
@@ -420,6 +474,10 @@ class Invoice(models.Model):
     )
     reason = models.CharField(max_length=300, blank=True)
     pdf = models.BinaryField(editable=False)
+    # The coordinator's run that issued it; none for the monthly run and credit notes.
+    run = models.ForeignKey(
+        InvoiceRun, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
 
     class Meta:
         ordering = ["-issued_at", "-pk"]

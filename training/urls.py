@@ -82,6 +82,12 @@ urlpatterns = [
     path("manage/charges/", money.charges, name="manage_charges"),
     path("manage/invoices/", money.invoices, name="manage_invoices"),
     path("manage/invoices/run/", money.invoices_run_view, name="manage_invoices_run"),
+    path("manage/invoices/runs/<id:pk>/", money.invoice_run_detail, name="manage_invoice_run"),
+    path(
+        "manage/invoices/runs/<id:pk>/progress.json",
+        money.invoice_run_progress,
+        name="manage_invoice_run_progress",
+    ),
     path("manage/invoices/invoices.csv", money.invoices_csv, name="manage_invoices_csv"),
     path(
         "manage/invoices/invoice-lines.csv",

@@ -417,7 +417,8 @@ def test_monthly_run_only_on_the_first_working_day(session, trainer):
     assert invoices_monthly_run(today=date(2026, 7, 2)) == []
     issued = invoices_monthly_run(today=date(2026, 7, 1))
     assert len(issued) == 1
-    assert issued[0].period_end == date(2026, 6, 30)
+    # June's charges, and the invoice states the day they were raised, not the whole month.
+    assert (issued[0].period_start, issued[0].period_end) == (date(2026, 6, 18),) * 2
 
 
 def test_credit_note_cancels_an_invoice_without_changing_it(session, trainer):

@@ -101,9 +101,7 @@ def test_runs_for_different_organisations_at_once(prefix):
     today = timezone.localdate()
 
     def invoice(agency):
-        return lambda: invoice_issue_for_agency(
-            agency=agency, period_start=today.replace(day=1), period_end=today
-        )
+        return lambda: invoice_issue_for_agency(agency=agency, period_end=today)
 
     outcomes = race([invoice(agency) for agency in agencies], timeout_s=JOIN_TIMEOUT_S)
 
@@ -119,12 +117,7 @@ def test_the_same_organisation_invoiced_from_several_threads_once(prefix):
     today = timezone.localdate()
 
     outcomes = race(
-        [
-            lambda: invoice_issue_for_agency(
-                agency=agency, period_start=today.replace(day=1), period_end=today
-            )
-        ]
-        * 4,
+        [lambda: invoice_issue_for_agency(agency=agency, period_end=today)] * 4,
         timeout_s=JOIN_TIMEOUT_S,
     )
 

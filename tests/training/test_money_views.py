@@ -23,6 +23,7 @@ from tests.factories import (
 )
 from training.models import Booking, Charge, Invoice
 from training.services.invoices import credit_note_issue, invoices_run
+from training.services.registers import attendance_mark
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -319,7 +320,9 @@ def date_parts(prefix, day):
     return {f"{prefix}_day": day.day, f"{prefix}_month": day.month, f"{prefix}_year": day.year}
 
 
-def test_invoice_run_shows_what_it_will_invoice_then_runs(coordinator_client, settings):
+def test_invoice_run_shows_what_it_will_invoice_then_runs(
+    coordinator_client, settings, django_capture_on_commit_callbacks
+):
     settings.COURSEBOOK_INVOICE_PREFIX = "TRI-"
     school, nursery = AgencyFactory(name="Holland Park School"), AgencyFactory(name="Acorns")
     make_charge(school, raised_at=london(2026, 5, 3, 10))
@@ -338,19 +341,22 @@ def test_invoice_run_shows_what_it_will_invoice_then_runs(coordinator_client, se
     assert "Issue 2 invoices" in page
     assert "£200.00" in page
 
-    response = coordinator_client.post(
-        url, date_parts("period_end", date(2026, 5, 31)), follow=True
-    )
-    assert "2 invoices issued: TRI-000001 to TRI-000002" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator_client.post(url, date_parts("period_end", date(2026, 5, 31)))
+    page = coordinator_client.get(response["Location"]).content.decode()
+    assert "2 invoices issued" in page
+    assert "3 charges, £200.00" in page
+    assert "TRI-000001" in page and "TRI-000002" in page
     assert Invoice.objects.count() == 2
     later.refresh_from_db()
     assert later.status == Charge.Status.PENDING
     assert Invoice.objects.get(agency=school).issued_by == coordinator_client.user
 
-    response = coordinator_client.post(
-        url, date_parts("period_end", date(2026, 5, 31)), follow=True
-    )
-    assert "No pending charges were raised up to 31 May 2026" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator_client.post(url, date_parts("period_end", date(2026, 5, 31)))
+    page = coordinator_client.get(response["Location"]).content.decode()
+    assert "Nothing to invoice" in page
+    assert "No pending charges were raised up to 31 May 2026" in page
     assert Invoice.objects.count() == 2
 
 
@@ -464,7 +470,12 @@ def test_crediting_an_invoice_asks_for_a_reason_then_voids_it(coordinator_client
     note = Invoice.objects.get(kind=Invoice.Kind.CREDIT_NOTE)
     assert response["Location"] == reverse("training:manage_invoice", args=[note.pk])
     page = coordinator_client.get(response["Location"]).content.decode()
-    assert f"Credit note {note.number} issued for £120.00" in page
+    assert f"Credit note {note.number} issued for £120.00. Invoice TRI-000001 is void." in page
+    assert (
+        "2 charges still owed under the register are pending again, for the "
+        "organisation&#x27;s next invoice." in page
+    )
+    assert "waived" not in page
     assert "Sessions cancelled by us" in page
     issued.refresh_from_db()
     assert issued.status == Invoice.Status.VOID
@@ -477,6 +488,34 @@ def test_crediting_an_invoice_asks_for_a_reason_then_voids_it(coordinator_client
     response = coordinator_client.post(url, {"reason": "Again"}, follow=True)
     assert "Only an unpaid issued invoice can be credited" in response.content.decode()
     assert Invoice.objects.count() == 2
+
+
+def test_the_credit_note_banner_says_what_became_of_each_charge(coordinator_client, issued):
+    owed, corrected = Charge.objects.order_by("pk")
+    # The register was wrong for one delegate: they were there, so nothing is owed.
+    attendance_mark(
+        booking=corrected.booking,
+        attendance=Booking.Attendance.ATTENDED,
+        actor=coordinator_client.user,
+        reason="Signed in after all",
+    )
+
+    response = coordinator_client.post(
+        reverse("training:manage_invoice_credit", args=[issued.pk]),
+        {"reason": "Register corrected"},
+        follow=True,
+    )
+
+    owed.refresh_from_db()
+    corrected.refresh_from_db()
+    assert (owed.status, owed.invoice) == (Charge.Status.PENDING, None)
+    assert (corrected.status, corrected.waived_as_not_owed) == (Charge.Status.WAIVED, True)
+    banner = str(list(response.context["messages"])[0])
+    assert banner.endswith(
+        "Invoice TRI-000001 is void. 1 charge still owed under the register is pending again, "
+        "for the organisation's next invoice. 1 charge no longer owed is withdrawn as not owed."
+    )
+    assert "charges are waived" not in response.content.decode()
 
 
 # Exports for the finance system ------------------------------------------------------

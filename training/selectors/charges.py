@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Agency
 
-from ..models import Charge, ChargeQuerySet, Invoice
+from ..models import Charge, ChargeQuerySet, Invoice, InvoiceRun
 from ..rules.days import end_of_day, local_midnight
 from ..services.invoices import charges_cutoff
 
@@ -108,3 +108,29 @@ def invoices_filtered(
     if issued_to:
         invoices = invoices.filter(issued_at__lt=end_of_day(issued_to))
     return invoices
+
+
+def invoice_run_invoices(run: InvoiceRun) -> QuerySet[Invoice]:
+    """The invoices a run issued, in number order, each with its count of charges."""
+    return run.invoices.defer("pdf").annotate(charge_count=Count("lines")).order_by("number")
+
+
+def invoice_run_totals(run: InvoiceRun) -> dict:
+    """How many invoices the run issued, for how many charges and how much, in one query."""
+    return Invoice.objects.filter(run=run).aggregate(
+        invoices=Count("pk", distinct=True),
+        charges=Count("lines"),
+        total_pence=Coalesce(Sum("lines__amount_pence"), 0),
+    )
+
+
+def credited_charges(note: Invoice) -> dict[str, int]:
+    """What became of a credit note's charges, as they are stored now, in one query:
+    pending again (still owed, for the next invoice), withdrawn as not owed, waived by a
+    coordinator, or invoiced again."""
+    return Charge.objects.filter(invoice_lines__invoice=note).aggregate(
+        pending=Count("pk", filter=Q(status=Charge.Status.PENDING)),
+        not_owed=Count("pk", filter=ChargeQuerySet.WITHDRAWN),
+        waived=Count("pk", filter=ChargeQuerySet.WAIVED_BY_COORDINATOR),
+        invoiced=Count("pk", filter=Q(status=Charge.Status.INVOICED)),
+    )

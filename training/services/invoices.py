@@ -3,6 +3,7 @@
 Issued invoices never change; a correction is a credit note. Numbers come from a
 sequence row locked for the whole transaction that uses the number, so concurrent
 runs queue behind each other and a number is spent only when its invoice is saved.
+An invoice states the days its charges were raised on (training.rules.invoices).
 """
 
 from datetime import date, datetime, timedelta
@@ -17,8 +18,9 @@ from notifications.services import outbox_enqueue
 
 from ..documents import render_pdf
 from ..errors import InvoiceError
-from ..models import Charge, DocumentSequence, Invoice, InvoiceLine
+from ..models import Charge, DocumentSequence, Invoice, InvoiceLine, InvoiceRun
 from ..rules.days import end_of_day
+from ..rules.invoices import charges_raised_span
 from ..rules.money import pounds
 from ..working_days import first_working_day_of_month
 from .charges import charge_sync
@@ -47,18 +49,31 @@ def charges_cutoff(day: date) -> datetime:
     return end_of_day(day)
 
 
+def agencies_to_invoice(*, period_end: date) -> list[int]:
+    """The organisations with pending charges raised up to the end of period_end, by name."""
+    return list(
+        Agency.objects.filter(
+            pk__in=Charge.objects.pending()
+            .filter(raised_at__lt=charges_cutoff(period_end))
+            .values("agency_id")
+        )
+        .order_by("name", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _issue(
     *,
     kind: str,
     agency: Agency,
     charges: list[Charge],
     sign: int,
-    period_start: date,
-    period_end: date,
     actor: User | None,
     credit_for: Invoice | None = None,
     reason: str = "",
+    run: InvoiceRun | None = None,
 ) -> Invoice:
+    period_start, period_end = charges_raised_span(charge.raised_at for charge in charges)
     invoice = Invoice(
         kind=kind,
         number=_take_number(kind),
@@ -74,6 +89,7 @@ def _issue(
         purchase_order_ref=agency.purchase_order_ref,
         credit_for=credit_for,
         reason=reason,
+        run=run,
     )
     lines = [
         InvoiceLine(
@@ -113,9 +129,14 @@ def _issue(
 
 
 def invoice_issue_for_agency(
-    *, agency: Agency, period_start: date, period_end: date, actor: User | None = None
+    *,
+    agency: Agency,
+    period_end: date,
+    actor: User | None = None,
+    run: InvoiceRun | None = None,
 ) -> Invoice | None:
-    """Invoice the organisation's pending charges raised up to the end of period_end."""
+    """Invoice the organisation's pending charges raised up to the end of period_end; the
+    invoice states the days they were raised on, however long some waited."""
     with transaction.atomic():
         # Taking the sequence lock first makes concurrent runs wait here, then find the
         # charges already invoiced: no duplicate invoice and no unused number.
@@ -138,9 +159,8 @@ def invoice_issue_for_agency(
             agency=agency,
             charges=charges,
             sign=1,
-            period_start=period_start,
-            period_end=period_end,
             actor=actor,
+            run=run,
         )
         Charge.objects.filter(pk__in=[c.pk for c in charges]).update(
             status=Charge.Status.INVOICED, invoice=invoice
@@ -149,19 +169,14 @@ def invoice_issue_for_agency(
 
 
 def invoices_run(*, period_end: date, actor: User | None = None) -> list[Invoice]:
-    """One invoice per organisation with pending charges raised up to period_end."""
-    agency_ids = (
-        Charge.objects.pending()
-        .filter(raised_at__lt=charges_cutoff(period_end))
-        .values_list("agency_id", flat=True)
-        .distinct()
-    )
-    period_start = period_end.replace(day=1)
+    """One invoice per organisation with pending charges raised up to period_end, in the
+    caller's process: the monthly run's task. A coordinator's run is an InvoiceRun
+    (training.services.invoice_runs), issued by a task of its own."""
     issued = []
-    for agency in Agency.objects.filter(pk__in=list(agency_ids)).order_by("name"):
-        invoice = invoice_issue_for_agency(
-            agency=agency, period_start=period_start, period_end=period_end, actor=actor
-        )
+    for agency in Agency.objects.filter(
+        pk__in=agencies_to_invoice(period_end=period_end)
+    ).order_by("name", "pk"):
+        invoice = invoice_issue_for_agency(agency=agency, period_end=period_end, actor=actor)
         if invoice is not None:
             issued.append(invoice)
     return issued
@@ -202,8 +217,6 @@ def credit_note_issue(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
             agency=invoice.agency,
             charges=charges,
             sign=-1,
-            period_start=invoice.period_start,
-            period_end=invoice.period_end,
             actor=actor,
             credit_for=invoice,
             reason=reason,

@@ -1,6 +1,6 @@
 from django import template
 
-from ..rules import money
+from ..rules import invoices, money
 
 register = template.Library()
 
@@ -11,3 +11,9 @@ def pounds(pence) -> str:
     if pence in (None, ""):
         return ""
     return money.pounds(pence)
+
+
+@register.filter
+def charges_raised(invoice) -> str:
+    """The days an invoice's charges were raised on, as its page and its PDF print them."""
+    return invoices.charges_raised_text(invoice.period_start, invoice.period_end)

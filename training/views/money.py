@@ -5,10 +5,10 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
 from accounts.permissions import role_required
@@ -22,22 +22,27 @@ from ..forms_money import (
     InvoiceRunForm,
     yesterday,
 )
-from ..models import Charge, Invoice, InvoiceLine
+from ..models import Charge, Invoice, InvoiceLine, InvoiceRun
 from ..rules.money import pounds
 from ..selectors.charges import (
     charge_totals,
     charges_filtered,
+    credited_charges,
+    invoice_run_invoices,
     invoice_run_preview,
+    invoice_run_totals,
     invoices_filtered,
 )
 from ..selectors.no_shows import REPEAT_NO_SHOWS_WINDOW, repeat_no_shows
 from ..services.charges import charges_waive
-from ..services.invoices import credit_note_issue, invoice_mark_paid, invoices_run
+from ..services.invoice_runs import invoice_run_active, invoice_run_create
+from ..services.invoices import credit_note_issue, invoice_mark_paid
 from ..spreadsheets import csv_response, spreadsheet_text
 
 coordinators_only = role_required(Role.COORDINATOR)
 CHARGES_PER_PAGE = 50
 INVOICES_PER_PAGE = 50
+RUN_REFRESH_SECONDS = 2
 
 
 # Charges ---------------------------------------------------------------------------------
@@ -182,11 +187,7 @@ def invoice_credit(request, pk):
         except TrainingError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(
-                request,
-                f"Credit note {note.number} issued for {pounds(-note.total_pence)}. Invoice "
-                f"{invoice.number} is void and its charges are waived.",
-            )
+            messages.success(request, _credit_note_banner(note, invoice))
             return redirect("training:manage_invoice", note.pk)
     return render(
         request,
@@ -195,9 +196,39 @@ def invoice_credit(request, pk):
     )
 
 
+def _charges(count: int) -> str:
+    return f"{count} charge{'' if count == 1 else 's'}"
+
+
+def _credit_note_banner(note: Invoice, invoice: Invoice) -> str:
+    """What became of the credited charges, read back from what is stored."""
+    found = credited_charges(note)
+    parts = [
+        f"Credit note {note.number} issued for {pounds(-note.total_pence)}. "
+        f"Invoice {invoice.number} is void."
+    ]
+    if found["pending"]:
+        parts.append(
+            f"{_charges(found['pending'])} still owed under the register "
+            f"{'is' if found['pending'] == 1 else 'are'} pending again, for the "
+            "organisation's next invoice."
+        )
+    if found["not_owed"]:
+        parts.append(
+            f"{_charges(found['not_owed'])} no longer owed "
+            f"{'is' if found['not_owed'] == 1 else 'are'} withdrawn as not owed."
+        )
+    if found["waived"]:
+        parts.append(f"{_charges(found['waived'])} waived by a coordinator.")
+    if found["invoiced"]:
+        parts.append(f"{_charges(found['invoiced'])} invoiced again.")
+    return " ".join(parts)
+
+
 @coordinators_only
 def invoices_run_view(request):
-    """Check what a run would invoice (GET), then run it (POST)."""
+    """Check what a run would invoice (GET), then queue it (POST): a Celery task issues the
+    invoices while the run's page shows how far it has got."""
     if request.method == "POST":
         form = InvoiceRunForm(request.POST)
     else:
@@ -207,18 +238,14 @@ def invoices_run_view(request):
     else:
         period_end = form.cleaned_data["period_end"] if form.is_valid() else None
     if request.method == "POST" and period_end is not None:
-        issued = invoices_run(period_end=period_end, actor=request.user)
-        if issued:
-            numbers = issued[0].number
-            if len(issued) > 1:
-                numbers += f" to {issued[-1].number}"
-            messages.success(
+        run, queued = invoice_run_create(actor=request.user, period_end=period_end)
+        if not queued:
+            messages.info(
                 request,
-                f"{len(issued)} invoice{'' if len(issued) == 1 else 's'} issued: {numbers}.",
+                "An invoice run was already under way, so no other was started. This is "
+                "that run; check the charges again once it has finished.",
             )
-        else:
-            messages.info(request, f"No pending charges were raised up to {period_end:%-d %B %Y}.")
-        return redirect("training:manage_invoices")
+        return redirect(run)
     preview = invoice_run_preview(period_end=period_end) if period_end else []
     return render(
         request,
@@ -229,7 +256,52 @@ def invoices_run_view(request):
             "preview": preview,
             "preview_charges": sum(row.charges for row in preview),
             "preview_pence": sum(row.total_pence for row in preview),
+            "active_run": invoice_run_active(),
         },
+    )
+
+
+def _run_progress_text(run: InvoiceRun) -> str:
+    if run.status == InvoiceRun.Status.QUEUED:
+        return "Waiting to start"
+    if not run.total:
+        return "Finding the organisations to invoice"
+    return f"{run.done} of {run.total} organisation{'' if run.total == 1 else 's'} invoiced"
+
+
+@coordinators_only
+@require_GET
+def invoice_run_detail(request, pk):
+    """A run's progress while it works, then the invoices it issued."""
+    run = get_object_or_404(InvoiceRun.objects.select_related("created_by"), pk=pk)
+    finished = not run.is_working
+    return render(
+        request,
+        "training/money/invoice_run.html",
+        {
+            "run": run,
+            "progress_text": _run_progress_text(run),
+            "refresh_seconds": RUN_REFRESH_SECONDS,
+            "invoices": invoice_run_invoices(run) if finished else [],
+            "totals": invoice_run_totals(run) if finished else None,
+        },
+    )
+
+
+@coordinators_only
+@require_GET
+def invoice_run_progress(request, pk):
+    """What the run's page polls while the run works, to update it in place."""
+    run = get_object_or_404(InvoiceRun.objects.only("pk", "status", "total", "done"), pk=pk)
+    return JsonResponse(
+        {
+            "status": run.status,
+            "working": run.is_working,
+            "done": run.done,
+            "total": run.total,
+            "percent": run.percent,
+            "text": _run_progress_text(run),
+        }
     )
 
 
