@@ -167,6 +167,7 @@ MATRIX: dict[str, Rule] = {
     "training:manage_session_duplicate": Rule("session", get=COORDINATORS),
     "training:manage_session_cancel": Rule("session", get=COORDINATORS),
     "training:manage_session_book": Rule("session", get=COORDINATORS),
+    "training:manage_session_book_new_person": Rule("session", get=COORDINATORS),
     "training:manage_booking_cancel": Rule("booking", get=COORDINATORS),
     "training:manage_terms": Rule(get=COORDINATORS),
     "training:manage_courses": Rule(get=COORDINATORS),
