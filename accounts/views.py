@@ -36,7 +36,7 @@ from .models import (
     User,
 )
 from .permissions import role_required
-from .selectors import pending_organisation_change
+from .selectors import organisation_waiting, pending_organisation_change
 from .services.organisations import (
     agency_create,
     agency_update,
@@ -113,11 +113,35 @@ def verify_email(request, uidb64, token):
         user_verify_email(user=user, token=token)
     except (ValueError, TypeError, OverflowError, User.DoesNotExist, AccountError):
         return render(request, "accounts/verify_failed.html", status=400)
-    if not request.user.is_authenticated:
-        messages.success(request, "Your email address is confirmed. Sign in to book training.")
-        return redirect("accounts:login")
-    messages.success(request, "Your email address is confirmed. You can now book training.")
-    return redirect("accounts:profile")
+    signed_in = request.user.is_authenticated
+    messages.success(request, _confirmed_message(user, signed_in=signed_in))
+    return redirect("accounts:profile" if signed_in else "accounts:login")
+
+
+def _confirmed_message(user: User, *, signed_in: bool) -> str:
+    """What a person whose address is now confirmed can do: book, or not yet while their
+    organisation waits for a coordinator."""
+    confirmed = "Your email address is confirmed."
+    sign_in = "" if signed_in else " Sign in to see your account."
+    if user.agency_id is None:
+        if organisation_waiting(user):
+            return (
+                f"{confirmed}{sign_in} You can book training once a coordinator confirms "
+                "your organisation."
+            )
+        return (
+            f"{confirmed}{sign_in} To book training, choose your organisation on your "
+            "account page."
+        )
+    change = pending_organisation_change(user)
+    if change is not None:
+        return (
+            f"{confirmed}{sign_in} You can book training under {user.agency}; your move to "
+            f"{change.agency} is waiting for a coordinator to confirm it."
+        )
+    if not signed_in:
+        return f"{confirmed} Sign in to book training."
+    return f"{confirmed} You can now book training."
 
 
 @login_required

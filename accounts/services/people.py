@@ -211,21 +211,40 @@ def _lock_pending_change(change: OrganisationChange) -> OrganisationChange:
 @transaction.atomic
 def organisation_change_confirm(*, change: OrganisationChange, actor: User) -> User:
     """A coordinator confirms a move: from now on the person books, and is charged,
-    under the new organisation. Past bookings keep the organisation they were made under."""
+    under the new organisation. Past bookings keep the organisation they were made under.
+    The person is emailed that the move is confirmed."""
     change = _lock_pending_change(change)
+    previous = change.user.agency
     user = _move(user=change.user, agency=change.agency, job_title=change.job_title, actor=actor)
     change.status = OrganisationChange.Status.CONFIRMED
     change.resolved_by = actor
     change.resolved_at = timezone.now()
     change.save(update_fields=["status", "resolved_by", "resolved_at"])
+    _tell_of_change(
+        change,
+        kind="organisation_change_confirmed",
+        subject=f"Your move to {change.agency} is confirmed",
+        previous=previous.name if previous else "",
+    )
     return user
+
+
+def _tell_of_change(change: OrganisationChange, *, kind: str, subject: str, **context) -> None:
+    outbox_enqueue(
+        kind=kind,
+        to=[change.user.email],
+        subject=subject,
+        template=f"accounts/{kind}",
+        context={"change": change, "user": change.user, **context},
+    )
 
 
 @transaction.atomic
 def organisation_change_reject(
     *, change: OrganisationChange, actor: User, note: str
 ) -> OrganisationChange:
-    """A coordinator turns a move down, giving a reason kept in the audit trail."""
+    """A coordinator turns a move down, giving a reason kept in the audit trail; the
+    person is emailed that they stay with their organisation (not the reason)."""
     note = note.strip()
     if not note:
         raise AccountError("Give a reason for turning the change down")
@@ -240,6 +259,11 @@ def organisation_change_reject(
         action="organisation_change_rejected",
         obj=change,
         summary=f"{change.user} not moved to {change.agency}: {note}",
+    )
+    _tell_of_change(
+        change,
+        kind="organisation_change_rejected",
+        subject=f"Your move to {change.agency} was not confirmed",
     )
     return change
 
