@@ -1,6 +1,6 @@
 """Reads about people and organisations."""
 
-from .models import OrganisationChange, OrganisationRequest, User
+from .models import EmailChange, OrganisationChange, OrganisationRequest, User
 
 
 def pending_organisation_change(user: User) -> OrganisationChange | None:
@@ -23,3 +23,9 @@ def organisation_waiting(user: User) -> bool:
             user=user, status=OrganisationChange.Status.PENDING
         ).exists()
     )
+
+
+def pending_email_change(user: User) -> EmailChange | None:
+    """The new email address waiting for its link to be opened, if any (an expired one
+    included: the page says to ask again)."""
+    return EmailChange.objects.filter(user=user, status=EmailChange.Status.PENDING).first()
