@@ -1,6 +1,9 @@
 """Reads about people and organisations."""
 
+from django.utils import timezone
+
 from .models import EmailChange, OrganisationChange, OrganisationRequest, User
+from .tokens import email_change_timeout
 
 
 def pending_organisation_change(user: User) -> OrganisationChange | None:
@@ -26,6 +29,9 @@ def organisation_waiting(user: User) -> bool:
 
 
 def pending_email_change(user: User) -> EmailChange | None:
-    """The new email address waiting for its link to be opened, if any (an expired one
-    included: the page says to ask again)."""
-    return EmailChange.objects.filter(user=user, status=EmailChange.Status.PENDING).first()
+    """The new email address whose link is waiting to be opened, if it still works."""
+    return EmailChange.objects.filter(
+        user=user,
+        status=EmailChange.Status.PENDING,
+        requested_at__gt=timezone.now() - email_change_timeout(),
+    ).first()

@@ -4,7 +4,9 @@ the confirmation of a new email address (a random nonce, stored hashed)."""
 import base64
 import hashlib
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.utils.crypto import salted_hmac
 
@@ -26,6 +28,11 @@ email_verification_token = EmailVerificationTokenGenerator()
 # is stored nowhere, the outbox included; the database keeps only its SHA-256.
 EMAIL_CHANGE_SALT = "coursebook.accounts.email-change"
 EMAIL_CHANGE_TOKEN_LENGTH = 43  # URL-safe base64 of 32 bytes, without padding
+
+
+def email_change_timeout() -> timedelta:
+    """How long the link to a new address works: as long as a password reset link."""
+    return timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
 
 
 def email_change_nonce_new() -> str:

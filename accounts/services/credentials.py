@@ -4,9 +4,6 @@ Both forms ask for the current password, checked through sign-in's own path
 (accounts.forms.CurrentPasswordMixin), so wrong guesses count towards the same lockout.
 """
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -17,6 +14,7 @@ from ..errors import AccountError
 from ..models import EmailChange, User
 from ..tokens import (
     email_change_nonce_new,
+    email_change_timeout,
     email_change_token,
     email_change_token_hash,
     looks_like_email_change_token,
@@ -45,11 +43,6 @@ def user_change_password(*, user: User, password: str) -> User:
         context={"user": user, "changed_at": f"{timezone.localtime():%-d %B %Y at %H:%M}"},
     )
     return user
-
-
-def email_change_timeout() -> timedelta:
-    """How long the link to a new address works: as long as a password reset link."""
-    return timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
 
 
 def _withdraw_pending_email_change(user: User) -> None:

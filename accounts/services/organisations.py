@@ -120,6 +120,8 @@ def _settle(request: OrganisationRequest, *, agency: Agency, status: str, actor:
 
 
 def _tell_requester(request: OrganisationRequest, *, kind: str, subject: str, **context) -> None:
+    if not request.requested_by.is_active:  # A closed or anonymised account gets no mail.
+        return
     outbox_enqueue(
         kind=kind,
         to=[request.requested_by.email],

@@ -230,6 +230,8 @@ def organisation_change_confirm(*, change: OrganisationChange, actor: User) -> U
 
 
 def _tell_of_change(change: OrganisationChange, *, kind: str, subject: str, **context) -> None:
+    if not change.user.is_active:  # A closed or anonymised account gets no mail.
+        return
     outbox_enqueue(
         kind=kind,
         to=[change.user.email],

@@ -146,6 +146,8 @@ def test_the_link_expires_after_a_day(client, person):
     ask(client)
     path = link_sent_to("kim.lee@new.example.org")
     with time_machine.travel(timezone.now() + timedelta(hours=24, minutes=1)):
+        profile = client.get(reverse("accounts:profile")).content.decode()
+        assert "You asked to change your email address" not in profile
         late = client.get(path)
     assert late.status_code == 400
     assert "This link has expired or has already been used" in late.content.decode()

@@ -141,6 +141,12 @@ def test_a_turned_down_move_is_emailed_without_the_reason(coordinator_client):
     assert "payroll" not in message.body
 
 
+def test_a_closed_account_is_not_emailed(coordinator_client):
+    person = UserFactory(email="ada@example.org", agency=None, is_active=False)
+    decide(coordinator_client, request_from(person), decision="approve")
+    assert mail.outbox == []
+
+
 def test_a_request_decided_twice_sends_one_email(coordinator_client):
     person = UserFactory(email="ada@example.org", agency=None)
     org_request = request_from(person)
