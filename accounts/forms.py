@@ -196,18 +196,18 @@ class CurrentPasswordChangeForm(CurrentPasswordMixin, PasswordChangeForm):
     def __init__(self, user, *args, request, **kwargs):
         self.request = request
         super().__init__(user, *args, **kwargs)
-        fields = self.fields
-        fields["old_password"].label = "Current password"
-        fields["old_password"].widget.attrs.pop("autofocus", None)
-        fields["old_password"].error_messages["required"] = "Enter your current password"
-        fields["new_password1"].label = "New password"
-        fields[
-            "new_password1"
-        ].help_text = "At least 10 characters. Avoid common words and your name."
-        fields["new_password1"].error_messages["required"] = "Enter a new password"
-        fields["new_password2"].label = "Confirm your new password"
-        fields["new_password2"].help_text = ""
-        fields["new_password2"].error_messages["required"] = "Confirm your new password"
+        current, new, confirm = (
+            self.fields[name] for name in ("old_password", "new_password1", "new_password2")
+        )
+        current.label = "Current password"
+        current.widget.attrs.pop("autofocus", None)
+        current.error_messages["required"] = "Enter your current password"
+        new.label = "New password"
+        new.help_text = "At least 10 characters. Avoid common words and your name."
+        new.error_messages["required"] = "Enter a new password"
+        confirm.label = "Confirm your new password"
+        confirm.help_text = ""
+        confirm.error_messages["required"] = "Confirm your new password"
 
     def clean_old_password(self) -> str:
         password = self.cleaned_data["old_password"]

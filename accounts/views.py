@@ -232,14 +232,18 @@ def email_change(request):
         except EmailLimitReached as error:
             form.add_error(None, str(error))
             return render(request, "accounts/email_change.html", context, status=429)
-        email_change_request(user=request.user, new_email=new_email)
-        # The same whether or not another account uses the address.
-        messages.success(
-            request,
-            f"We have sent a link to {new_email}. Open it to start using that address; "
-            f"until then, sign in with {request.user.email}.",
-        )
-        return redirect("accounts:profile")
+        try:
+            email_change_request(user=request.user, new_email=new_email)
+        except AccountError as error:
+            form.add_error("email", str(error))
+        else:
+            # The same whether or not another account uses the address.
+            messages.success(
+                request,
+                f"We have sent a link to {new_email}. Open it to start using that address; "
+                f"until then, sign in with {request.user.email}.",
+            )
+            return redirect("accounts:profile")
     return render(request, "accounts/email_change.html", context)
 
 
