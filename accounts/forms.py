@@ -1,6 +1,6 @@
 from django import forms
-from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.urls import reverse
 
 from notifications.services import outbox_enqueue
@@ -170,6 +170,87 @@ class OutboxPasswordResetForm(PasswordResetForm):
                 )
             },
         )
+
+
+class CurrentPasswordMixin:
+    """The current password, checked by authenticate() as signing in checks it, so that
+    wrong guesses count towards the same lockout (django-axes: five per account and
+    address, then a pause), and a locked-out account cannot be changed meanwhile."""
+
+    current_password_incorrect = "Your current password is incorrect"
+
+    def check_current_password(self, password: str) -> None:
+        signed_in = authenticate(self.request, username=self.user.email, password=password)
+        if signed_in is None or signed_in.pk != self.user.pk:
+            raise forms.ValidationError(self.current_password_incorrect)
+
+
+class CurrentPasswordChangeForm(CurrentPasswordMixin, PasswordChangeForm):
+    """Django's password change form, in Coursebook's words and sign-in's throttling."""
+
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_mismatch": "The new passwords do not match",
+    }
+
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+        current, new, confirm = (
+            self.fields[name] for name in ("old_password", "new_password1", "new_password2")
+        )
+        current.label = "Current password"
+        current.widget.attrs.pop("autofocus", None)
+        current.error_messages["required"] = "Enter your current password"
+        new.label = "New password"
+        new.help_text = "At least 10 characters. Avoid common words and your name."
+        new.error_messages["required"] = "Enter a new password"
+        confirm.label = "Confirm your new password"
+        confirm.help_text = ""
+        confirm.error_messages["required"] = "Confirm your new password"
+
+    def clean_old_password(self) -> str:
+        password = self.cleaned_data["old_password"]
+        self.check_current_password(password)
+        return password
+
+
+class EmailChangeForm(CurrentPasswordMixin, forms.Form):
+    email = forms.EmailField(
+        label="New email address",
+        help_text="We will send a link to it. Until you open the link, you sign in with "
+        "your current email address.",
+        max_length=254,
+        error_messages={
+            "required": "Enter your new email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+            "max_length": "The email address must be 254 characters or fewer",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    password = forms.CharField(
+        label="Current password",
+        help_text="To check that it is you.",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your current password"},
+    )
+
+    def __init__(self, *args, user: User, request, **kwargs):
+        self.user, self.request = user, request
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self) -> str:
+        # Whether another account uses the address is not said here (email_change_request).
+        email = email_normalise(self.cleaned_data["email"])
+        if email == self.user.email.lower():
+            raise forms.ValidationError("This is already your email address")
+        return email
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        self.check_current_password(password)
+        return password
 
 
 class DetailsForm(forms.Form):

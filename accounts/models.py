@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from .tokens import email_change_token
+
 
 class Role(models.TextChoices):
     """Roles are auth groups of these names; every account is a delegate."""
@@ -259,3 +261,44 @@ class OrganisationChange(models.Model):
 
     def __str__(self):
         return f"{self.user} to {self.agency}"
+
+
+class EmailChange(models.Model):
+    """A person's new email address, waiting for them to open the link sent to it.
+
+    Until then they sign in with the old one. The link's token is an HMAC of `nonce`
+    under SECRET_KEY and the database holds only its SHA-256 (accounts.tokens), so a
+    copy of the database holds no working link.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the link to be opened"
+        CONFIRMED = "confirmed", "Confirmed"
+        WITHDRAWN = "withdrawn", "Replaced by a later request"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_changes")
+    old_email = models.EmailField()
+    new_email = models.EmailField()
+    nonce = models.CharField(max_length=32)
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="one_pending_email_change_per_user",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: new email address"
+
+    @property
+    def link_path(self) -> str:
+        """The path of the link mailed to the new address, its token made afresh."""
+        return reverse("accounts:email_change_confirm", args=[email_change_token(self.nonce)])

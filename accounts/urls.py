@@ -34,6 +34,13 @@ urlpatterns = [
     ),
     path("", views.profile, name="profile"),
     path("details/", views.details_edit, name="details_edit"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("email/", views.email_change, name="email_change"),
+    path(
+        "email/confirm/<str:token>/",
+        views.email_change_confirm_view,
+        name="email_change_confirm",
+    ),
     path("organisation/", views.organisation_change, name="organisation_change"),
     path("people/", views.people, name="people"),
     path("people/<int:pk>/roles/", views.person_roles, name="person_roles"),

@@ -1,5 +1,6 @@
 from axes.helpers import get_client_ip_address
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -8,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from notifications.limits import EmailLimitReached, email_request_record
@@ -18,7 +20,9 @@ from .forms import (
     AgencyFilterForm,
     AgencyForm,
     ChangeOrganisationForm,
+    CurrentPasswordChangeForm,
     DetailsForm,
+    EmailChangeForm,
     OrganisationChangeDecisionForm,
     OrganisationRequestDecisionForm,
     OutboxPasswordResetForm,
@@ -36,7 +40,8 @@ from .models import (
     User,
 )
 from .permissions import role_required
-from .selectors import pending_organisation_change
+from .selectors import organisation_waiting, pending_email_change, pending_organisation_change
+from .services.credentials import email_change_confirm, email_change_request, user_change_password
 from .services.organisations import (
     agency_create,
     agency_update,
@@ -113,11 +118,35 @@ def verify_email(request, uidb64, token):
         user_verify_email(user=user, token=token)
     except (ValueError, TypeError, OverflowError, User.DoesNotExist, AccountError):
         return render(request, "accounts/verify_failed.html", status=400)
-    if not request.user.is_authenticated:
-        messages.success(request, "Your email address is confirmed. Sign in to book training.")
-        return redirect("accounts:login")
-    messages.success(request, "Your email address is confirmed. You can now book training.")
-    return redirect("accounts:profile")
+    signed_in = request.user.is_authenticated
+    messages.success(request, _confirmed_message(user, signed_in=signed_in))
+    return redirect("accounts:profile" if signed_in else "accounts:login")
+
+
+def _confirmed_message(user: User, *, signed_in: bool) -> str:
+    """What a person whose address is now confirmed can do: book, or not yet while their
+    organisation waits for a coordinator."""
+    confirmed = "Your email address is confirmed."
+    sign_in = "" if signed_in else " Sign in to see your account."
+    if user.agency_id is None:
+        if organisation_waiting(user):
+            return (
+                f"{confirmed}{sign_in} You can book training once a coordinator confirms "
+                "your organisation."
+            )
+        return (
+            f"{confirmed}{sign_in} To book training, choose your organisation on your "
+            "account page."
+        )
+    change = pending_organisation_change(user)
+    if change is not None:
+        return (
+            f"{confirmed}{sign_in} You can book training under {user.agency}; your move to "
+            f"{change.agency} is waiting for a coordinator to confirm it."
+        )
+    if not signed_in:
+        return f"{confirmed} Sign in to book training."
+    return f"{confirmed} You can now book training."
 
 
 @login_required
@@ -165,6 +194,71 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return redirect(self.get_success_url())
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view (signed in only), with the current password checked as sign-in checks
+    it, the change saved by user_change_password, and the session kept signed in."""
+
+    form_class = CurrentPasswordChangeForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form):
+        user = user_change_password(
+            user=self.request.user, password=form.cleaned_data["new_password1"]
+        )
+        update_session_auth_hash(self.request, user)
+        messages.success(
+            self.request,
+            "Your password has been changed. You are still signed in here; anywhere else "
+            "you were signed in, you need to sign in again.",
+        )
+        return redirect(self.get_success_url())
+
+
+@login_required
+@sensitive_post_parameters("password")
+def email_change(request):
+    form = EmailChangeForm(
+        request.POST if request.method == "POST" else None, user=request.user, request=request
+    )
+    context = {"form": form, "pending_email": pending_email_change(request.user)}
+    if request.method == "POST" and form.is_valid():
+        new_email = form.cleaned_data["email"]
+        try:
+            email_request_record(email=new_email, client=_client(request))
+        except EmailLimitReached as error:
+            form.add_error(None, str(error))
+            return render(request, "accounts/email_change.html", context, status=429)
+        try:
+            email_change_request(user=request.user, new_email=new_email)
+        except AccountError as error:
+            form.add_error("email", str(error))
+        else:
+            # The same whether or not another account uses the address.
+            messages.success(
+                request,
+                f"We have sent a link to {new_email}. Open it to start using that address; "
+                f"until then, sign in with {request.user.email}.",
+            )
+            return redirect("accounts:profile")
+    return render(request, "accounts/email_change.html", context)
+
+
+def email_change_confirm_view(request, token):
+    try:
+        user = email_change_confirm(token=token)
+    except AccountError as error:
+        return render(
+            request, "accounts/email_change_failed.html", {"problem": str(error)}, status=400
+        )
+    messages.success(request, f"Your email address is now {user.email}. Sign in with it.")
+    signed_in = request.user.is_authenticated and request.user.pk == user.pk
+    return redirect("accounts:profile" if signed_in else "accounts:login")
+
+
 @login_required
 def profile(request):
     memberships = AgencyMembership.objects.filter(user=request.user).select_related("agency")
@@ -178,6 +272,7 @@ def profile(request):
             "memberships": memberships,
             "pending_requests": pending,
             "pending_change": pending_organisation_change(request.user),
+            "pending_email": pending_email_change(request.user),
         },
     )
 

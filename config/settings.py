@@ -151,6 +151,16 @@ AXES_USERNAME_CALLABLE = "accounts.signin.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Failed attempts keep the form's fields: never the passwords (the forms that change a
+# password or an email address check the current one through sign-in), nor addresses.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "email",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
 # Proxies in front of gunicorn that append to X-Forwarded-For (accounts.client_ip).
 COURSEBOOK_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"

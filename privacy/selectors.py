@@ -5,7 +5,13 @@ from datetime import datetime
 
 from django.db.models import Max, Q, QuerySet
 
-from accounts.models import AgencyMembership, OrganisationChange, OrganisationRequest, User
+from accounts.models import (
+    AgencyMembership,
+    EmailChange,
+    OrganisationChange,
+    OrganisationRequest,
+    User,
+)
 from audit.models import AuditEntry
 from evaluations.selectors import evaluations_for_person
 from training.models import Booking, Certificate, Charge
@@ -121,6 +127,16 @@ def person_record(user: User) -> dict:
                 "resolved_at": _when(change.resolved_at),
             }
             for change in OrganisationChange.objects.filter(user=user).select_related("agency")
+        ],
+        "email_changes": [
+            {
+                "old_email": change.old_email,
+                "new_email": change.new_email,
+                "status": change.status,
+                "requested_at": _when(change.requested_at),
+                "resolved_at": _when(change.resolved_at),
+            }
+            for change in EmailChange.objects.filter(user=user)
         ],
         "organisation_requests": [
             {

@@ -2,9 +2,10 @@
 
 What stays: the account row (emptied), its bookings, attendance, charges and ratings, each
 under the organisation it was booked under, so that every report figure is unchanged. What
-goes: name, email, job title, line manager, access needs, free-text answers and reasons, the
-messages sent to them, their failed sign-ins, and their name in the audit trail and on stored
-invoice lines. Issued invoice PDFs are finance records and are kept as issued.
+goes: name, email (and those they had before), job title, line manager, access needs,
+free-text answers and reasons, the messages sent to them, their failed sign-ins, and their
+name in the audit trail and on stored invoice lines. Issued invoice PDFs are finance records
+and are kept as issued.
 """
 
 import logging
@@ -12,12 +13,18 @@ from datetime import datetime
 
 from axes.models import AccessAttempt, AccessLog
 from django.db import transaction
-from django.db.models import TextField
+from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.digests import booking_import_ref, email_digest
-from accounts.models import AgencyMembership, OrganisationChange, OrganisationRequest, User
+from accounts.models import (
+    AgencyMembership,
+    EmailChange,
+    OrganisationChange,
+    OrganisationRequest,
+    User,
+)
 from audit.services import audit_record
 from evaluations.models import Answer, SurveyInvitation
 from notifications.models import OutboxMessage
@@ -79,13 +86,28 @@ def person_anonymise(
             raise PrivacyError("This person has already been anonymised")
         if person.is_superuser:
             raise PrivacyError("An administrator's account cannot be anonymised here")
+        email_changes = list(EmailChange.objects.filter(user=person))
+        moved_from = [
+            change for change in email_changes if change.status == EmailChange.Status.CONFIRMED
+        ]
         words = [word for word in (person.full_name, person.email) if word]
+        words += [change.old_email for change in moved_from]
         placeholder = anonymised_name(person.pk)
         digest = email_digest(person.email)
 
         messages = OutboxMessage.objects.annotate(to_text=Cast("to", TextField()))
-        # Messages addressed to them (a copy to a line manager goes with the message).
-        messages.filter(to_text__icontains=f'"{person.email}"').delete()
+        # Messages addressed to them (a copy to a line manager goes with the message), at
+        # their address and at those they had until they changed it; and the messages
+        # about a change of address, wherever they went.
+        theirs = Q(to_text__icontains=f'"{person.email}"') | Q(
+            context__change__pk__in=[change.pk for change in email_changes]
+        )
+        for change in moved_from:
+            theirs |= Q(
+                to_text__icontains=f'"{change.old_email}"', created_at__lte=change.resolved_at
+            )
+        messages.filter(theirs).delete()
+        EmailChange.objects.filter(user=person).delete()
         # Audit entries keep what was done and when; the person's name and email go.
         entries = list(person_audit_entries(person))
         for entry in entries:
@@ -93,8 +115,9 @@ def person_anonymise(
             entry.data = _scrub(entry.data, words, placeholder)
         if entries:
             type(entries[0]).objects.bulk_update(entries, ["summary", "data"])
-        AccessAttempt.objects.filter(username__iexact=person.email).delete()
-        AccessLog.objects.filter(username__iexact=person.email).delete()
+        for email in {person.email, *(change.old_email for change in moved_from)}:
+            AccessAttempt.objects.filter(username__iexact=email).delete()
+            AccessLog.objects.filter(username__iexact=email).delete()
 
         Booking.objects.filter(delegate=person).update(
             line_manager_email="", access_needs="", cancellation_reason=""

@@ -93,11 +93,14 @@ MATRIX: dict[str, Rule] = {
     "accounts:password_reset_done": Rule(get=EVERYONE),
     "accounts:password_reset_confirm": Rule("token", get=EVERYONE),
     "accounts:password_reset_complete": Rule(get=EVERYONE),
+    "accounts:email_change_confirm": Rule("email_token", get=EVERYONE),
     "certificates:verify_lookup": Rule(get=EVERYONE),
     "certificates:verify": Rule("certificate_code", get=EVERYONE),
     # One's own account and record
     "accounts:profile": Rule(get=SIGNED_IN),
     "accounts:details_edit": Rule(get=SIGNED_IN),
+    "accounts:password_change": Rule(get=SIGNED_IN),
+    "accounts:email_change": Rule(get=SIGNED_IN),
     "accounts:organisation_change": Rule(get=SIGNED_IN),
     "privacy:my_record": Rule(get=SIGNED_IN),
     # The catalogue
@@ -167,6 +170,7 @@ MATRIX: dict[str, Rule] = {
     "training:manage_session_duplicate": Rule("session", get=COORDINATORS),
     "training:manage_session_cancel": Rule("session", get=COORDINATORS),
     "training:manage_session_book": Rule("session", get=COORDINATORS),
+    "training:manage_session_book_new_person": Rule("session", get=COORDINATORS),
     "training:manage_booking_cancel": Rule("booking", get=COORDINATORS),
     "training:manage_terms": Rule(get=COORDINATORS),
     "training:manage_courses": Rule(get=COORDINATORS),
@@ -273,6 +277,7 @@ def world():
     )
     objects = {
         "token": {"uidb64": "MQ", "token": "not-a-real-token"},
+        "email_token": {"token": "not-a-real-token"},
         "certificate_code": {"code": "ABCD-EFGH-JKMN"},
         "course": {"code": session.course.code},
         "session": {"pk": session.pk},

@@ -365,6 +365,46 @@ class BookPeopleForm(forms.Form):
         return [people[email] for email in wanted]
 
 
+class BookNewPersonForm(forms.Form):
+    """Someone with no account yet: their name, email address and organisation."""
+
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=200,
+        error_messages={
+            "required": "Enter the person's full name",
+            "max_length": "The full name must be 200 characters or fewer",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    email = forms.EmailField(
+        label="Email address",
+        help_text="We email them their booking, and how to claim their account.",
+        max_length=254,
+        error_messages={
+            "required": "Enter the person's email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+            "max_length": "The email address must be 254 characters or fewer",
+        },
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "email"}
+        ),
+    )
+    agency = forms.ModelChoiceField(
+        label="Organisation",
+        help_text="The organisation they book under, and the one any charges go to.",
+        queryset=Agency.objects.filter(is_active=True).order_by("name"),
+        empty_label="Select their organisation",
+        error_messages={
+            "required": "Select the organisation the person works for",
+            "invalid_choice": "Select the organisation the person works for",
+        },
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
 class SessionFilterForm(forms.Form):
     WHEN = [("upcoming", "Upcoming"), ("past", "Past"), ("all", "All")]
     when = forms.ChoiceField(label="When", choices=WHEN, required=False)

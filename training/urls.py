@@ -41,6 +41,11 @@ urlpatterns = [
     ),
     path("manage/sessions/<int:pk>/book/", manage.session_book, name="manage_session_book"),
     path(
+        "manage/sessions/<int:pk>/book/new-person/",
+        manage.session_book_new_person,
+        name="manage_session_book_new_person",
+    ),
+    path(
         "manage/bookings/<int:pk>/cancel/",
         manage.booking_cancel_view,
         name="manage_booking_cancel",

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from notifications.services import outbox_enqueue
 
 from ..errors import AccountError
 from ..models import Agency, AgencyMembership, Borough, OrganisationRequest, User
@@ -94,8 +95,11 @@ def agency_update(
 
 
 def _settle(request: OrganisationRequest, *, agency: Agency, status: str, actor: User) -> None:
+    """Place the requester in the organisation (unless they already have one) and tell
+    them which organisation they are now in."""
     user = request.requested_by
-    if user.agency_id is None:
+    placed = user.agency_id is None
+    if placed:
         AgencyMembership.objects.filter(user=user, ended_at__isnull=True).update(
             ended_at=timezone.now()
         )
@@ -107,10 +111,32 @@ def _settle(request: OrganisationRequest, *, agency: Agency, status: str, actor:
     request.resolved_by = actor
     request.resolved_at = timezone.now()
     request.save(update_fields=["status", "agency", "resolved_by", "resolved_at"])
+    _tell_requester(
+        request,
+        kind="organisation_request_settled",
+        subject=f"Your organisation is on Coursebook: {agency}",
+        placed=placed,
+    )
+
+
+def _tell_requester(request: OrganisationRequest, *, kind: str, subject: str, **context) -> None:
+    if not request.requested_by.is_active:  # A closed or anonymised account gets no mail.
+        return
+    outbox_enqueue(
+        kind=kind,
+        to=[request.requested_by.email],
+        subject=subject,
+        template=f"accounts/{kind}",
+        context={"org_request": request, "user": request.requested_by, **context},
+    )
 
 
 def _lock_pending(request: OrganisationRequest) -> OrganisationRequest:
-    request = OrganisationRequest.objects.select_for_update().get(pk=request.pk)
+    request = (
+        OrganisationRequest.objects.select_for_update(of=("self",))
+        .select_related("requested_by")
+        .get(pk=request.pk)
+    )
     if request.status != OrganisationRequest.Status.PENDING:
         raise AccountError("This request has already been dealt with")
     return request
@@ -118,7 +144,8 @@ def _lock_pending(request: OrganisationRequest) -> OrganisationRequest:
 
 @transaction.atomic
 def organisation_request_approve(*, request: OrganisationRequest, actor: User) -> Agency:
-    """Add the requested organisation and place the person in it."""
+    """Add the requested organisation and place the person in it; they are emailed which
+    organisation they are now in, and that they can book."""
     request = _lock_pending(request)
     agency = agency_create(
         actor=actor, name=request.name, sector=request.sector, borough=request.borough
@@ -134,7 +161,8 @@ def organisation_request_approve(*, request: OrganisationRequest, actor: User) -
 def organisation_request_merge(
     *, request: OrganisationRequest, agency: Agency, actor: User
 ) -> Agency:
-    """The organisation was listed under another name: place the person in it."""
+    """The organisation was listed under another name: place the person in it, and email
+    them which organisation that is."""
     request = _lock_pending(request)
     _settle(request, agency=agency, status=OrganisationRequest.Status.MERGED, actor=actor)
     audit_record(
@@ -150,6 +178,8 @@ def organisation_request_merge(
 def organisation_request_reject(
     *, request: OrganisationRequest, actor: User, note: str
 ) -> OrganisationRequest:
+    """Turn a request down. The person is emailed that the organisation was not added and
+    how to choose a listed one; the coordinator's note stays in the audit trail only."""
     request = _lock_pending(request)
     request.status = OrganisationRequest.Status.REJECTED
     request.note = note
@@ -158,5 +188,10 @@ def organisation_request_reject(
     request.save(update_fields=["status", "note", "resolved_by", "resolved_at"])
     audit_record(
         actor=actor, action="organisation_request_rejected", obj=request, summary=note[:200]
+    )
+    _tell_requester(
+        request,
+        kind="organisation_request_rejected",
+        subject=f"Your organisation was not added to Coursebook: {request.name}",
     )
     return request

@@ -211,21 +211,42 @@ def _lock_pending_change(change: OrganisationChange) -> OrganisationChange:
 @transaction.atomic
 def organisation_change_confirm(*, change: OrganisationChange, actor: User) -> User:
     """A coordinator confirms a move: from now on the person books, and is charged,
-    under the new organisation. Past bookings keep the organisation they were made under."""
+    under the new organisation. Past bookings keep the organisation they were made under.
+    The person is emailed that the move is confirmed."""
     change = _lock_pending_change(change)
+    previous = change.user.agency
     user = _move(user=change.user, agency=change.agency, job_title=change.job_title, actor=actor)
     change.status = OrganisationChange.Status.CONFIRMED
     change.resolved_by = actor
     change.resolved_at = timezone.now()
     change.save(update_fields=["status", "resolved_by", "resolved_at"])
+    _tell_of_change(
+        change,
+        kind="organisation_change_confirmed",
+        subject=f"Your move to {change.agency} is confirmed",
+        previous=previous.name if previous else "",
+    )
     return user
+
+
+def _tell_of_change(change: OrganisationChange, *, kind: str, subject: str, **context) -> None:
+    if not change.user.is_active:  # A closed or anonymised account gets no mail.
+        return
+    outbox_enqueue(
+        kind=kind,
+        to=[change.user.email],
+        subject=subject,
+        template=f"accounts/{kind}",
+        context={"change": change, "user": change.user, **context},
+    )
 
 
 @transaction.atomic
 def organisation_change_reject(
     *, change: OrganisationChange, actor: User, note: str
 ) -> OrganisationChange:
-    """A coordinator turns a move down, giving a reason kept in the audit trail."""
+    """A coordinator turns a move down, giving a reason kept in the audit trail; the
+    person is emailed that they stay with their organisation (not the reason)."""
     note = note.strip()
     if not note:
         raise AccountError("Give a reason for turning the change down")
@@ -240,6 +261,11 @@ def organisation_change_reject(
         action="organisation_change_rejected",
         obj=change,
         summary=f"{change.user} not moved to {change.agency}: {note}",
+    )
+    _tell_of_change(
+        change,
+        kind="organisation_change_rejected",
+        subject=f"Your move to {change.agency} was not confirmed",
     )
     return change
 
@@ -322,34 +348,64 @@ def borough_get_or_create(*, name: str, kind: str = Borough.Kind.PARTNERSHIP) ->
     return Borough.objects.get_or_create(name=name, defaults={"kind": kind})[0]
 
 
+# Why an account was made for someone without one: its audit action, and the email that
+# tells them and says how to claim it.
+UNCLAIMED_ACCOUNT_CAUSES = {
+    "walk_in": (
+        "walk_in_account_created",
+        "Account made for a walk-in at {occasion}, with {agency}",
+        "You were recorded at a training session: your Coursebook account",
+        "accounts/walk_in_account",
+    ),
+    "booked": (
+        "booked_account_created",
+        "Account made by a coordinator to book {occasion}, with {agency}",
+        "You have been booked on training: your Coursebook account",
+        "accounts/booked_account",
+    ),
+}
+
+
 @transaction.atomic
-def walk_in_account_create(
-    *, email: str, full_name: str, agency: Agency, actor: User, occasion: str
+def unclaimed_account_create(
+    *, email: str, full_name: str, agency: Agency, actor: User, occasion: str, cause: str
 ) -> User:
-    """An account for someone recorded on a register without having one: a delegate of
-    the organisation the trainer named, with no usable password. They are told by email
-    that they were recorded (at `occasion`, such as a session's title and date) and that
-    they claim the account by asking for a password reset with this email address."""
+    """An account made for someone by a trainer or coordinator: a delegate of the
+    organisation they named, with no usable password and the email not yet confirmed.
+
+    The cause says why: "walk_in", recorded on a register without an account, or
+    "booked", booked by a coordinator. They are emailed what happened (at `occasion`,
+    such as a session's title and date) and that they claim the account by asking for a
+    password reset with this email address; the link they get sets a first password and
+    confirms the address.
+    """
+    action, summary, subject, template = UNCLAIMED_ACCOUNT_CAUSES[cause]
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise AccountError("An account with this email address already exists")
-    user = User.objects.create_user(
-        email=email, password=None, full_name=full_name.strip(), agency=agency
-    )
+    try:
+        # A savepoint: the same address added twice at the same moment loses the race on
+        # the unique index, and is then answered as an existing account.
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=None, full_name=full_name.strip(), agency=agency
+            )
+    except IntegrityError as error:
+        raise AccountError("An account with this email address already exists") from error
     user.groups.add(Group.objects.get_or_create(name=Role.DELEGATE)[0])
     AgencyMembership.objects.create(user=user, agency=agency)
     audit_record(
         actor=actor,
-        action="walk_in_account_created",
+        action=action,
         obj=user,
-        summary=f"Account made for a walk-in at {occasion}, with {agency}"[:300],
+        summary=summary.format(occasion=occasion, agency=agency)[:300],
         data={"agency": agency.pk},
     )
     outbox_enqueue(
-        kind="walk_in_account",
+        kind=template.removeprefix("accounts/"),
         to=[user.email],
-        subject="You were recorded at a training session: your Coursebook account",
-        template="accounts/walk_in_account",
+        subject=subject,
+        template=template,
         context={
             "user": user,
             "occasion": occasion,
@@ -359,3 +415,18 @@ def walk_in_account_create(
         },
     )
     return user
+
+
+def walk_in_account_create(
+    *, email: str, full_name: str, agency: Agency, actor: User, occasion: str
+) -> User:
+    """An account for someone recorded on a register without having one (see
+    unclaimed_account_create)."""
+    return unclaimed_account_create(
+        email=email,
+        full_name=full_name,
+        agency=agency,
+        actor=actor,
+        occasion=occasion,
+        cause="walk_in",
+    )

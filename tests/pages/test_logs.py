@@ -29,11 +29,15 @@ def test_link_tokens_are_replaced_and_other_paths_kept():
     assert scrub_tokens(f"GET /evaluations/s/{TOKEN}/answer/partly/ HTTP/1.1") == (
         "GET /evaluations/s/<token>/answer/partly/ HTTP/1.1"
     )
+    assert scrub_tokens(f"GET /account/email/confirm/{TOKEN}/ HTTP/1.1") == (
+        "GET /account/email/confirm/<token>/ HTTP/1.1"
+    )
     for kept in (
         "/account/reset/MTI/set-password/",
         "/account/verify/resend/",
         "/training/",
         "/evaluations/s/",
+        "/account/email/",
     ):
         assert scrub_tokens(kept) == kept
 
@@ -101,6 +105,7 @@ def test_gunicorn_and_django_log_the_path_without_the_token(tmp_path):
         # A user id that is not a number: both views refuse the link without the database.
         assert _get(f"{base}/account/reset/{UID}/{TOKEN}/") == 200
         assert _get(f"{base}/account/verify/{UID}/{TOKEN}/") == 400  # Django logs a warning.
+        assert _get(f"{base}/account/email/confirm/{TOKEN}/") == 400
     finally:
         server.terminate()
         out, err = server.communicate(timeout=30)
@@ -109,4 +114,6 @@ def test_gunicorn_and_django_log_the_path_without_the_token(tmp_path):
     assert "GET /account/verify/<uid>/<token>/ HTTP/1.1" in logs
     assert "GET /account/reset/<uid>/<token>/ HTTP/1.1" in logs
     assert "Bad Request: /account/verify/<uid>/<token>/" in logs
+    assert "GET /account/email/confirm/<token>/ HTTP/1.1" in logs
+    assert "Bad Request: /account/email/confirm/<token>/" in logs
     assert TOKEN not in logs, logs

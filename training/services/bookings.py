@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Agency, User
+from accounts.services.people import unclaimed_account_create
 from audit.services import audit_record
 from notifications.services import outbox_enqueue
 
@@ -217,6 +218,32 @@ def booking_create(
                 subject=f"On the waiting list: {session.course.title}",
             )
     return booking
+
+
+def booking_create_with_new_account(
+    *, session: Session, full_name: str, email: str, agency: Agency, actor: User
+) -> Booking:
+    """A coordinator books someone who has no account yet.
+
+    The account is made first (accounts' unclaimed_account_create: a delegate of `agency`
+    with no password, audited, and an email saying how to claim it), then the place is
+    booked as any other (booking_create: the terms and price frozen, the confirmation or
+    waiting-list email). All in one transaction: if the place cannot be booked, no
+    account is left behind. An address that already has an account is refused with
+    AccountError; that person is booked by their email address instead.
+    """
+    check_session_bookable(session)
+    with transaction.atomic():
+        delegate = unclaimed_account_create(
+            email=email,
+            full_name=full_name,
+            agency=agency,
+            actor=actor,
+            occasion=f"{session.course.title} on "
+            f"{timezone.localtime(session.starts_at):%-d %B %Y}",
+            cause="booked",
+        )
+        return booking_create(session=session, delegate=delegate, actor=actor)
 
 
 def waitlist_position(booking: Booking) -> int | None:

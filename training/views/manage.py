@@ -8,11 +8,13 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from accounts.errors import AccountError
 from accounts.models import Role, User
 from accounts.permissions import role_required
 
 from ..errors import TrainingError
 from ..forms_manage import (
+    BookNewPersonForm,
     BookPeopleForm,
     CourseForm,
     ReasonForm,
@@ -27,7 +29,11 @@ from ..rules.money import pounds
 from ..rules.prices import PriceBasis, late_cancellation_charge_pence
 from ..selectors.catalogue import with_place_counts
 from ..selectors.no_shows import with_recent_no_shows
-from ..services.bookings import booking_cancel, booking_create
+from ..services.bookings import (
+    booking_cancel,
+    booking_create,
+    booking_create_with_new_account,
+)
 from ..services.courses import course_create, course_update
 from ..services.sessions import session_cancel, session_create, session_duplicate, session_update
 from ..services.terms import terms_create, terms_in_force
@@ -287,6 +293,47 @@ def session_book(request, pk):
             if outcomes
             else None,
         },
+    )
+
+
+@coordinators_only
+def session_book_new_person(request, pk):
+    """Book someone who has no account: one is made for them, and they are told how to
+    claim it. Someone who has one is booked by email address on session_book."""
+    session = _session_or_404(pk)
+    form = BookNewPersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booking = booking_create_with_new_account(
+                session=session,
+                full_name=data["full_name"],
+                email=data["email"],
+                agency=data["agency"],
+                actor=request.user,
+            )
+        except AccountError:
+            form.add_error(
+                "email",
+                f"{data['email']} already has an account: book them by their email "
+                "address on the ‘Book people on’ page",
+            )
+        except TrainingError as error:
+            form.add_error(None, str(error))
+        else:
+            place = (
+                "booked on"
+                if booking.status == Booking.Status.CONFIRMED
+                else "put on the waiting list for"
+            )
+            messages.success(
+                request,
+                f"{booking.delegate.full_name} has been {place} this session. We made an "
+                f"account for them and emailed {booking.delegate.email} how to claim it.",
+            )
+            return redirect("training:manage_session_book", session.pk)
+    return render(
+        request, "training/manage/session_book_new_person.html", {"form": form, "session": session}
     )
 
 
