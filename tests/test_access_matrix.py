@@ -160,6 +160,7 @@ MATRIX: dict[str, Rule] = {
     "imports:job_confirm": Rule("import_job", get=COORDINATORS),
     "imports:job_cancel": Rule("import_job", get=COORDINATORS),
     "imports:problems_csv": Rule("import_job", get=COORDINATORS),
+    "training:manage_home": Rule(get=COORDINATORS),
     "training:manage_sessions": Rule(get=COORDINATORS),
     "training:manage_session_create": Rule(get=COORDINATORS),
     "training:manage_session": Rule("session", get=COORDINATORS),

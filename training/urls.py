@@ -1,6 +1,14 @@
 from django.urls import path
 
-from .views import bookings, catalogue, certificates, manage, money, registers
+from .views import (
+    bookings,
+    catalogue,
+    certificates,
+    home,
+    manage,
+    money,
+    registers,
+)
 
 app_name = "training"
 
@@ -25,6 +33,7 @@ urlpatterns = [
         name="certificate",
     ),
     # Coordinators: managing sessions and bookings (names start with "manage_").
+    path("manage/", home.manage_home, name="manage_home"),
     path("manage/sessions/", manage.sessions, name="manage_sessions"),
     path("manage/sessions/new/", manage.session_create_view, name="manage_session_create"),
     path("manage/sessions/<int:pk>/", manage.session_detail, name="manage_session"),
