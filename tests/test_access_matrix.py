@@ -121,6 +121,7 @@ MATRIX: dict[str, Rule] = {
     "training:register_sign_in_sheet": Rule("session", get=REGISTER),
     "training:register_csv": Rule("session", get=REGISTER),
     "training:register_correct": Rule("booking", get=COORDINATORS),
+    "training:message_session": Rule("session", get=REGISTER),
     # Evaluations: personal links, the survey pages, the room, results and questionnaires
     "evaluation_short": Rule("session", get=OWNER_ONLY),
     "evaluations:link": Rule("survey_token", get=EVERYONE),

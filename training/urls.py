@@ -8,6 +8,7 @@ from .views import (
     manage,
     money,
     registers,
+    session_messages,
 )
 
 app_name = "training"
@@ -82,6 +83,7 @@ urlpatterns = [
         name="register_sign_in_sheet",
     ),
     path("sessions/<int:pk>/register/attendance.csv", registers.register_csv, name="register_csv"),
+    path("sessions/<id:pk>/message/", session_messages.message_session, name="message_session"),
     path(
         "register/bookings/<int:pk>/correct/",
         registers.register_correct,

@@ -28,6 +28,7 @@ from ..rules.money import pounds
 from ..rules.prices import PriceBasis, late_cancellation_charge_pence
 from ..rules.registers import register_left_open
 from ..selectors.catalogue import with_place_counts
+from ..selectors.messages import session_messages
 from ..selectors.no_shows import with_recent_no_shows
 from ..services.bookings import booking_cancel, booking_create
 from ..services.courses import course_create, course_update
@@ -200,6 +201,7 @@ def session_detail(request, pk):
             "places_left": max(session.capacity - len(confirmed), 0),
             "is_open": session.status == Session.Status.SCHEDULED
             and session.starts_at > timezone.now(),
+            "history": session_messages(session),
         },
     )
 
