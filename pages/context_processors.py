@@ -6,6 +6,7 @@ from accounts.models import Role
 # label, url name, the view names it is active for, role needed (None: anyone; a tuple: any
 # of them), signed in only
 NAVIGATION = [
+    ("Home", "training:manage_home", ("training:manage_home",), Role.COORDINATOR, True),
     (
         "Training catalogue",
         "training:catalogue",

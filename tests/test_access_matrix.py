@@ -124,6 +124,7 @@ MATRIX: dict[str, Rule] = {
     "training:register_sign_in_sheet": Rule("session", get=REGISTER),
     "training:register_csv": Rule("session", get=REGISTER),
     "training:register_correct": Rule("booking", get=COORDINATORS),
+    "training:message_session": Rule("session", get=REGISTER),
     # Evaluations: personal links, the survey pages, the room, results and questionnaires
     "evaluation_short": Rule("session", get=OWNER_ONLY),
     "evaluations:link": Rule("survey_token", get=EVERYONE),
@@ -163,6 +164,7 @@ MATRIX: dict[str, Rule] = {
     "imports:job_confirm": Rule("import_job", get=COORDINATORS),
     "imports:job_cancel": Rule("import_job", get=COORDINATORS),
     "imports:problems_csv": Rule("import_job", get=COORDINATORS),
+    "training:manage_home": Rule(get=COORDINATORS),
     "training:manage_sessions": Rule(get=COORDINATORS),
     "training:manage_session_create": Rule(get=COORDINATORS),
     "training:manage_session": Rule("session", get=COORDINATORS),

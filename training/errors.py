@@ -35,3 +35,7 @@ class ChargeError(TrainingError):
 
 class CertificateError(TrainingError):
     """Certificates of attendance."""
+
+
+class SessionMessageError(TrainingError):
+    """Messages to the people on a session."""

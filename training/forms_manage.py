@@ -406,13 +406,24 @@ class BookNewPersonForm(forms.Form):
 
 
 class SessionFilterForm(forms.Form):
-    WHEN = [("upcoming", "Upcoming"), ("past", "Past"), ("all", "All")]
+    WHEN = [
+        ("upcoming", "Upcoming"),
+        ("today", "Today"),
+        ("week", "This week"),
+        ("past", "Past"),
+        ("all", "All"),
+    ]
     when = forms.ChoiceField(label="When", choices=WHEN, required=False)
     course = forms.ModelChoiceField(
         queryset=Course.objects.order_by("title"), required=False, empty_label="All courses"
     )
     status = forms.ChoiceField(
         label="Status", choices=[("", "All statuses"), *Session.Status.choices], required=False
+    )
+    register = forms.ChoiceField(
+        label="Register",
+        choices=[("", "Any register"), ("left_open", "Still open after the session")],
+        required=False,
     )
 
 

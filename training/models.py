@@ -159,6 +159,44 @@ class Session(models.Model):
         return self.ends_at - self.starts_at
 
 
+class SessionMessage(models.Model):
+    """A message a coordinator or one of its trainers sent to people on a session (a room
+    change, joining instructions), each recipient emailed on their own through the outbox."""
+
+    class Group(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        WAITING = "waiting", "On the waiting list"
+        ATTENDED = "attended", "Attended"
+        CANCELLED_WITH_SESSION = (
+            "cancelled_with_session",
+            "Booked or waiting when it was cancelled",
+        )
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="messages")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    subject = models.CharField(max_length=150)
+    body = models.TextField()
+    recipient_groups = models.JSONField(default=list)
+    recipient_count = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    # The form's one-off key: a second submission of the same form (a double click) finds
+    # this message instead of sending again.
+    submission_key = models.UUIDField(unique=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.subject} ({self.session})"
+
+    @property
+    def recipient_group_labels(self) -> list[str]:
+        labels = dict(self.Group.choices)
+        return [labels.get(group, group) for group in self.recipient_groups]
+
+
 class Terms(models.Model):
     """Terms and conditions; a booking is judged by the version in force when it was made."""
 

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import bookings, catalogue, certificates, manage, money, registers
+from .views import (
+    bookings,
+    catalogue,
+    certificates,
+    home,
+    manage,
+    money,
+    registers,
+    session_messages,
+)
 
 app_name = "training"
 
@@ -25,6 +34,7 @@ urlpatterns = [
         name="certificate",
     ),
     # Coordinators: managing sessions and bookings (names start with "manage_").
+    path("manage/", home.manage_home, name="manage_home"),
     path("manage/sessions/", manage.sessions, name="manage_sessions"),
     path("manage/sessions/new/", manage.session_create_view, name="manage_session_create"),
     path("manage/sessions/<int:pk>/", manage.session_detail, name="manage_session"),
@@ -78,6 +88,7 @@ urlpatterns = [
         name="register_sign_in_sheet",
     ),
     path("sessions/<int:pk>/register/attendance.csv", registers.register_csv, name="register_csv"),
+    path("sessions/<id:pk>/message/", session_messages.message_session, name="message_session"),
     path(
         "register/bookings/<int:pk>/correct/",
         registers.register_correct,

@@ -21,6 +21,22 @@ def end_of_day(day: date) -> datetime:
     return local_midnight(day + timedelta(days=1))
 
 
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """When the London day starts and ends."""
+    return local_midnight(day), end_of_day(day)
+
+
+def week_start(day: date) -> date:
+    """The Monday of the week holding the day: a week runs Monday to Sunday."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_bounds(day: date) -> tuple[datetime, datetime]:
+    """When the London week holding the day starts (Monday's midnight) and ends."""
+    monday = week_start(day)
+    return local_midnight(monday), local_midnight(monday + timedelta(days=7))
+
+
 def month_start(day: date) -> datetime:
     """The moment the London month holding the day starts."""
     return local_midnight(day.replace(day=1))

@@ -7,6 +7,8 @@ started, so those marks, and closing the register, wait for the start.
 
 from datetime import datetime, timedelta
 
+from django.db.models import Q
+
 from ..models import Booking, Session
 
 REGISTER_OPENS_BEFORE = timedelta(minutes=30)
@@ -37,3 +39,13 @@ def register_state(session: Session, *, now: datetime) -> str:
 
 def session_has_started(session: Session, *, now: datetime) -> bool:
     return now >= session.starts_at
+
+
+def register_left_open(*, now: datetime) -> Q:
+    """Sessions whose register is still open after the session has ended: not cancelled,
+    not closed (closing marks the session delivered), and over by now."""
+    return Q(
+        status=Session.Status.SCHEDULED,
+        register_closed_at__isnull=True,
+        ends_at__lte=now,
+    )

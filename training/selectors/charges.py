@@ -48,6 +48,20 @@ def invoice_run_preview(*, period_end: date) -> list[PendingForAgency]:
     ]
 
 
+def invoice_run_totals(*, period_end: date) -> dict:
+    """What a run up to period_end would invoice, in one query: the number of charges,
+    their total and the number of organisations. The same charges as invoice_run_preview."""
+    return (
+        Charge.objects.pending()
+        .filter(raised_at__lt=charges_cutoff(period_end))
+        .aggregate(
+            charges=Count("pk"),
+            total_pence=Coalesce(Sum("amount_pence"), 0),
+            organisations=Count("agency", distinct=True),
+        )
+    )
+
+
 # The coordinators' charges page filters by what a charge counts as.
 CHARGE_FILTERS = {
     "pending": ("Pending", ChargeQuerySet.pending),

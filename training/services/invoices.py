@@ -182,12 +182,29 @@ def invoices_run(*, period_end: date, actor: User | None = None) -> list[Invoice
     return issued
 
 
+def monthly_run_period_end(run_day: date) -> date:
+    """The monthly run invoices the charges raised up to the end of the month before."""
+    return run_day.replace(day=1) - timedelta(days=1)
+
+
+def next_monthly_run_day(*, today: date | None = None) -> date:
+    """The day of the next monthly run: this month's first working day while it is still
+    to come, otherwise next month's. The run goes early in the morning (the beat
+    schedule), so on the day itself this month's is done by the time anyone is at work."""
+    today = today or timezone.localdate()
+    run_day = first_working_day_of_month(today.year, today.month)
+    if today < run_day:
+        return run_day
+    next_month = today.replace(day=1) + timedelta(days=32)
+    return first_working_day_of_month(next_month.year, next_month.month)
+
+
 def invoices_monthly_run(*, today: date | None = None) -> list[Invoice]:
     """On the first working day of a month, invoice last month's pending charges."""
     today = today or timezone.localdate()
     if today != first_working_day_of_month(today.year, today.month):
         return []
-    return invoices_run(period_end=today.replace(day=1) - timedelta(days=1))
+    return invoices_run(period_end=monthly_run_period_end(today))
 
 
 def credit_note_issue(*, invoice: Invoice, actor: User, reason: str) -> Invoice:

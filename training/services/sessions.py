@@ -193,6 +193,10 @@ def session_duplicate(*, session: Session, actor: User, starts_at) -> Session:
     return copy
 
 
+# The reason on each booking cancelled with its session, by which those people are found.
+CANCELLED_WITH_SESSION_REASON = "The session was cancelled"
+
+
 def session_cancel(*, session: Session, actor: User, reason: str) -> Session:
     """Cancel a session: everyone booked or waiting is told, and nobody is charged."""
     with transaction.atomic():
@@ -208,7 +212,7 @@ def session_cancel(*, session: Session, actor: User, reason: str) -> Session:
         )
         for booking in bookings:
             was_confirmed = booking.status == Booking.Status.CONFIRMED
-            booking_mark_cancelled(booking, actor=actor, reason="The session was cancelled")
+            booking_mark_cancelled(booking, actor=actor, reason=CANCELLED_WITH_SESSION_REASON)
             audit_record(
                 actor=actor,
                 action="booking_cancelled",

@@ -25,9 +25,12 @@ from ..forms_manage import (
 )
 from ..models import Booking, Course, Session, Terms
 from ..rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
+from ..rules.days import day_bounds, week_bounds
 from ..rules.money import pounds
 from ..rules.prices import PriceBasis, late_cancellation_charge_pence
+from ..rules.registers import register_left_open
 from ..selectors.catalogue import with_place_counts
+from ..selectors.messages import session_messages
 from ..selectors.no_shows import with_recent_no_shows
 from ..services.bookings import (
     booking_cancel,
@@ -57,24 +60,31 @@ def sessions(request):
     filters = SessionFilterForm(request.GET or None)
     found = sessions_with_counts()
     when = "upcoming"
+    now = timezone.now()
     if filters.is_valid():
         when = filters.cleaned_data["when"] or "upcoming"
         if filters.cleaned_data["course"]:
             found = found.filter(course=filters.cleaned_data["course"])
         if filters.cleaned_data["status"]:
             found = found.filter(status=filters.cleaned_data["status"])
-    now = timezone.now()
+        if filters.cleaned_data["register"] == "left_open":
+            found = found.filter(register_left_open(now=now))
     if when == "upcoming":
         found = found.filter(starts_at__gte=now).order_by("starts_at", "pk")
+    elif when in ("today", "week"):
+        today = timezone.localdate()
+        starts, ends = day_bounds(today) if when == "today" else week_bounds(today)
+        found = found.filter(starts_at__gte=starts, starts_at__lt=ends).order_by("starts_at", "pk")
     elif when == "past":
         found = found.filter(starts_at__lt=now).order_by("-starts_at", "-pk")
     else:
         found = found.order_by("-starts_at", "-pk")
     page = Paginator(found, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    left_open = filters.is_valid() and filters.cleaned_data["register"] == "left_open"
     return render(
         request,
         "training/manage/sessions.html",
-        {"filters": filters, "page": page, "when": when},
+        {"filters": filters, "page": page, "when": when, "left_open": left_open},
     )
 
 
@@ -197,6 +207,7 @@ def session_detail(request, pk):
             "places_left": max(session.capacity - len(confirmed), 0),
             "is_open": session.status == Session.Status.SCHEDULED
             and session.starts_at > timezone.now(),
+            "history": session_messages(session),
         },
     )
 
