@@ -23,6 +23,7 @@ class RegistrationForm(forms.Form):
         label="Full name", max_length=200, error_messages={"required": "Enter your full name"}
     )
     email = forms.EmailField(
+        max_length=254,
         label="Work email address",
         help_text="We will send a link to confirm it.",
         error_messages={
@@ -53,6 +54,7 @@ class RegistrationForm(forms.Form):
         label="Line manager's name (optional)", max_length=200, required=False
     )
     line_manager_email = forms.EmailField(
+        max_length=254,
         label="Line manager's email address (optional)",
         required=False,
         help_text="We copy them into booking confirmations, reminders and non-attendance notices.",
@@ -259,7 +261,7 @@ class DetailsForm(forms.Form):
         label="Line manager's name (optional)", max_length=200, required=False
     )
     line_manager_email = forms.EmailField(
-        label="Line manager's email address (optional)", required=False
+        max_length=254, label="Line manager's email address (optional)", required=False
     )
     access_needs = forms.CharField(
         label="Access needs (optional)",

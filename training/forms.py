@@ -78,6 +78,7 @@ class CatalogueFilterForm(forms.Form):
 
 class BookingForm(forms.Form):
     line_manager_email = forms.EmailField(
+        max_length=254,
         label="Line manager's email address (optional)",
         required=False,
         help_text="We copy them into the confirmation, the reminders and any "
@@ -118,6 +119,7 @@ class CancelForm(forms.Form):
 
 class SubstituteForm(forms.Form):
     email = forms.EmailField(
+        max_length=254,
         label="Your colleague's work email address",
         help_text="They must have a Coursebook account with the same organisation.",
         error_messages={"required": "Enter your colleague's email address"},

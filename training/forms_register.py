@@ -66,6 +66,7 @@ class WalkInForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     email = forms.EmailField(
+        max_length=254,
         label="Email address",
         help_text="We use it to send them the evaluation and their certificate.",
         error_messages={

@@ -194,3 +194,16 @@ def test_an_account_made_meanwhile_is_answered_as_an_existing_one(monkeypatch):
     assert result is None
     assert User.objects.filter(email__iexact="twice@school.example.org").count() == 1
     assert OutboxMessage.objects.get().kind == "registration_existing"
+
+
+@pytest.mark.parametrize("field", ["email", "line_manager_email"])
+def test_an_address_longer_than_the_database_holds_is_a_form_error(client, field):
+    """An address is at most 254 characters (what the column holds): a longer one is refused
+    on the form, never written."""
+    too_long = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".org"
+    assert len(too_long) > 254
+    response = client.post(reverse("accounts:register"), registration_data(**{field: too_long}))
+
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.content.decode()
+    assert not User.objects.exists()

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('training', '0008_booking_line_manager_may_be_asked'),
+        ('training', '0010_session_message'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

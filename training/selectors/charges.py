@@ -129,7 +129,7 @@ def invoice_run_invoices(run: InvoiceRun) -> QuerySet[Invoice]:
     return run.invoices.defer("pdf").annotate(charge_count=Count("lines")).order_by("number")
 
 
-def invoice_run_totals(run: InvoiceRun) -> dict:
+def invoice_run_issued(run: InvoiceRun) -> dict:
     """How many invoices the run issued, for how many charges and how much, in one query."""
     return Invoice.objects.filter(run=run).aggregate(
         invoices=Count("pk", distinct=True),

@@ -29,8 +29,8 @@ from ..selectors.charges import (
     charges_filtered,
     credited_charges,
     invoice_run_invoices,
+    invoice_run_issued,
     invoice_run_preview,
-    invoice_run_totals,
     invoices_filtered,
 )
 from ..selectors.no_shows import REPEAT_NO_SHOWS_WINDOW, repeat_no_shows
@@ -283,7 +283,7 @@ def invoice_run_detail(request, pk):
             "progress_text": _run_progress_text(run),
             "refresh_seconds": RUN_REFRESH_SECONDS,
             "invoices": invoice_run_invoices(run) if finished else [],
-            "totals": invoice_run_totals(run) if finished else None,
+            "totals": invoice_run_issued(run) if finished else None,
         },
     )
 
