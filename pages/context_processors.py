@@ -35,6 +35,7 @@ NAVIGATION = [
             "training:manage_booking",
             "training:manage_terms",
             "training:manage_course",
+            "training:manage_venue",
             "imports:",
         ),
         Role.COORDINATOR,

@@ -35,3 +35,7 @@ class ChargeError(TrainingError):
 
 class CertificateError(TrainingError):
     """Certificates of attendance."""
+
+
+class VenueError(TrainingError):
+    """A change to the venues sessions are held at."""
