@@ -557,7 +557,10 @@ class CourseForm(forms.Form):
         label="Programme",
         choices=Programme.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the programme"},
+        error_messages={
+            "required": "Choose the programme",
+            "invalid_choice": "Choose the programme from the list",
+        },
     )
     level = forms.CharField(
         label="Level (optional)",
