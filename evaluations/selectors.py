@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from training.models import Booking, LearningOutcome, Session
+from training.selectors.outcomes import session_outcomes
 
 from . import keys
 from .attendance import attended_q
@@ -50,13 +51,14 @@ class SurveyForm:
 
 
 def survey_form(invitation: SurveyInvitation) -> SurveyForm:
-    """The questionnaire version the invitation was made with, the course's ordered
-    learning outcomes and the draft so far: four queries whatever the length."""
+    """The questionnaire version the invitation was made with, the learning outcomes the
+    session taught (training.selectors.outcomes) and the draft so far: four queries
+    whatever the length."""
     response = SurveyResponse.objects.filter(invitation=invitation).first()
     form = SurveyForm(
         invitation=invitation,
         questions=list(invitation.questionnaire.questions.order_by("page", "position")),
-        outcomes=list(invitation.booking.session.course.outcomes.order_by("position")),
+        outcomes=session_outcomes(invitation.booking.session),
         response=response,
     )
     if response is not None:
@@ -184,9 +186,9 @@ def session_results(session: Session, *, with_names: bool) -> SessionResults:
     if shown:
         outcomes = list(
             OutcomeRating.objects.filter(submitted)
-            .values("outcome__position", "outcome__text")
+            .values("outcome_id", "outcome__version", "outcome__position", "outcome__text")
             .annotate(n=Count("pk"), before_mean=Avg("before"), after_mean=Avg("after"))
-            .order_by("outcome__position")
+            .order_by("outcome__version", "outcome__position")
         )
         ratings = list(
             Answer.objects.filter(submitted, question__key__in=RATED_KEYS)

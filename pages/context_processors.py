@@ -36,6 +36,7 @@ NAVIGATION = [
             "training:manage_booking",
             "training:manage_terms",
             "training:manage_course",
+            "training:manage_venue",
             "imports:",
         ),
         Role.COORDINATOR,

@@ -17,7 +17,11 @@ organisation. ``reports.statistics`` turns the counts into means, medians and te
   ``seen_change`` among ``SEEN_CHANGE_VALUES``.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from evaluations import keys
 from evaluations.attendance import attended_q
@@ -44,14 +48,25 @@ def _submitted(kind: str, prefix: str) -> Q:
     ) & attended_q(f"{prefix}invitation__booking__")
 
 
-def outcome_list(*, period: Period, filters: Filters) -> list[dict]:
-    """Every learning outcome of the courses delivered in the period, rated or not."""
+# Bounds for a version's open ends: the first version is in force from always, the
+# current one until further notice (training.rules.outcomes).
+_ALWAYS = datetime(1, 1, 1, tzinfo=UTC)
+_NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def outcome_list(*, period: Period, filters: Filters, rated: Iterable[int] = ()) -> list[dict]:
+    """Every learning outcome taught at a session delivered in the period (the version of
+    its course's list in force when the session started), rated or not, and those in
+    ``rated``: the outcomes the period's answers rated, whichever version they are of."""
     delivered = Session.objects.filter(
-        delivered_sessions_q(period, filters), course_id=OuterRef("course_id")
+        delivered_sessions_q(period, filters),
+        course_id=OuterRef("course_id"),
+        starts_at__gte=Coalesce(OuterRef("introduced_at"), Value(_ALWAYS)),
+        starts_at__lt=Coalesce(OuterRef("retired_at"), Value(_NEVER)),
     )
     return list(
-        LearningOutcome.objects.filter(Exists(delivered))
-        .order_by("course__code", "position")
+        LearningOutcome.objects.filter(Q(Exists(delivered)) | Q(pk__in=list(rated)))
+        .order_by("course__code", "version", "position")
         .values("pk", "position", "text", "course_id", "course__code", "course__title")
     )
 

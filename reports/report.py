@@ -262,7 +262,8 @@ def _outcomes(period: Period, filters: Filters) -> list[dict]:
         for row in evaluation.pre_rating_counts(period=period, filters=filters)
     }
     results = []
-    for outcome in evaluation.outcome_list(period=period, filters=filters):
+    rated = pairs.keys() | pre.keys()
+    for outcome in evaluation.outcome_list(period=period, filters=filters, rated=rated):
         summary = paired_summary(pairs.get(outcome["pk"], {}))
         pre_row = pre.get(outcome["pk"])
         results.append(

@@ -20,6 +20,7 @@ class ViewOnlyAdmin(admin.ModelAdmin):
 class LearningOutcomeInline(admin.TabularInline):
     model = LearningOutcome
     extra = 0
+    fields = ["version", "position", "text", "introduced_at", "retired_at"]
 
     has_add_permission = ViewOnlyAdmin.has_add_permission
     has_change_permission = ViewOnlyAdmin.has_change_permission
@@ -45,4 +46,9 @@ class SessionAdmin(ViewOnlyAdmin):
     raw_id_fields = ["trainers"]
 
 
-admin.site.register(Venue)
+# Changed under Manage > Venues, through training.services.venues, which audits the change.
+@admin.register(Venue)
+class VenueAdmin(ViewOnlyAdmin):
+    list_display = ["name", "is_online", "borough", "is_active"]
+    list_filter = ["is_online", "is_active"]
+    search_fields = ["name"]

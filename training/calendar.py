@@ -28,8 +28,11 @@ def booking_ics(booking: Booking, *, method: str = "REQUEST") -> str:
     # invites sent before it.
     event.add("sequence", session.schedule_sequence + (1 if method == "CANCEL" else 0))
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    if session.venue:
-        event.add("location", f"{session.venue.name}, {session.venue.address}")
+    venue = session.venue
+    if venue and venue.is_online and session.online_url:
+        event.add("location", f"{venue.name}: {session.online_url}")
+    elif venue:
+        event.add("location", ", ".join(part for part in (venue.name, venue.address) if part))
     elif session.online_url:
         event.add("location", session.online_url)
     event.add(

@@ -39,3 +39,7 @@ class CertificateError(TrainingError):
 
 class SessionMessageError(TrainingError):
     """Messages to the people on a session."""
+
+
+class VenueError(TrainingError):
+    """A change to the venues sessions are held at."""

@@ -10,14 +10,22 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.models import Agency, Role, User
+from accounts.models import Agency, Borough, Role, User
 
-from .models import Course, Programme, Session, Terms, Venue
+from .models import Course, LearningOutcome, Programme, Session, Terms, Venue
 from .rules.days import local_datetime
-from .rules.limits import FIRST_YEAR, LAST_YEAR, MAX_PLACES
+from .rules.limits import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_COURSE_HOURS,
+    MAX_OUTCOMES,
+    MAX_PLACES,
+    MAX_REFRESH_MONTHS,
+)
 
 # Dates typed into the forms keep to rules.limits' years: wide enough for the partnership's
 # history and plans, narrow enough that a day after the last one is still a date.
@@ -150,7 +158,7 @@ class SessionForm(forms.Form):
         label="End time", error_messages={"required": "Enter the time the session ends"}
     )
     venue = forms.ModelChoiceField(
-        queryset=Venue.objects.order_by("name"),
+        queryset=Venue.objects.filter(is_active=True).order_by("name"),
         required=False,
         empty_label="Online only",
         help_text="Give a venue, an online joining link or both.",
@@ -211,6 +219,20 @@ class SessionForm(forms.Form):
         required=False,
         help_text=f"{TIME_HINT}. Leave empty for the end of that day.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Retired courses and venues are not offered, except the ones a session being
+        # changed already has.
+        course, venue = self.initial.get("course"), self.initial.get("venue")
+        if course:
+            self.fields["course"].queryset = Course.objects.filter(
+                Q(is_active=True) | Q(pk=course)
+            ).order_by("title")
+        if venue:
+            self.fields["venue"].queryset = Venue.objects.filter(
+                Q(is_active=True) | Q(pk=venue)
+            ).order_by("name")
 
     @classmethod
     def initial_for(cls, session: Session) -> dict:
@@ -551,8 +573,17 @@ class TermsForm(forms.Form):
         return fields
 
 
+OUTCOME_ROWS_NEW_COURSE = 5
+OUTCOME_SPARE_ROWS = 3
+
+
 class CourseForm(forms.Form):
-    """A course in the catalogue; the code is given once, when it is added."""
+    """A course in the catalogue; the code is given once, when it is added.
+
+    The learning outcomes are a row each: its text and its position in the list, so that
+    they can be reordered without JavaScript. A few empty rows take new outcomes; emptying
+    a row's text removes that outcome.
+    """
 
     code = forms.SlugField(
         label="Code",
@@ -577,7 +608,10 @@ class CourseForm(forms.Form):
         label="Programme",
         choices=Programme.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the programme"},
+        error_messages={
+            "required": "Choose the programme",
+            "invalid_choice": "Choose the programme from the list",
+        },
     )
     level = forms.CharField(
         label="Level (optional)",
@@ -591,15 +625,15 @@ class CourseForm(forms.Form):
         max_digits=3,
         decimal_places=1,
         min_value=Decimal("0.5"),
-        max_value=Decimal("24"),
+        max_value=Decimal(MAX_COURSE_HOURS),
         help_text="4 hours or less is a half day. Bookings already made keep their price.",
         error_messages={
             "required": "Enter the course's length in hours",
             "invalid": "Enter the length in hours, for example 3 or 6.5",
             "min_value": "The length must be at least half an hour",
-            "max_value": "The length must be 24 hours or less",
+            "max_value": f"The length must be {MAX_COURSE_HOURS} hours or less",
             "max_decimal_places": "Enter the length to the nearest tenth of an hour",
-            "max_digits": "The length must be 24 hours or less",
+            "max_digits": f"The length must be {MAX_COURSE_HOURS} hours or less",
         },
         widget=forms.TextInput(attrs={"class": "govuk-input--width-4", "inputmode": "decimal"}),
     )
@@ -620,13 +654,6 @@ class CourseForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    outcomes = forms.CharField(
-        label="Learning outcomes",
-        max_length=20000,
-        help_text="One a line, in order. They cannot change once a session is delivered.",
-        widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": "Give at least one learning outcome"},
-    )
     prerequisite = forms.ModelChoiceField(
         label="Prerequisite course (optional)",
         queryset=Course.objects.order_by("title"),
@@ -637,17 +664,26 @@ class CourseForm(forms.Form):
     refresh_months = forms.IntegerField(
         label="Refresh after, in months (optional)",
         min_value=1,
-        max_value=120,
+        max_value=MAX_REFRESH_MONTHS,
         required=False,
         help_text="How long the training counts before a refresher, for example 36.",
         error_messages={
             "invalid": "Enter a whole number of months, for example 36",
             "min_value": "Enter 1 month or more",
-            "max_value": "Enter 120 months or fewer",
+            "max_value": f"Enter {MAX_REFRESH_MONTHS} months or fewer",
         },
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
     )
-    is_active = forms.BooleanField(label="Listed in the catalogue", required=False, initial=True)
+    is_active = forms.BooleanField(
+        label="Listed in the catalogue",
+        required=False,
+        initial=True,
+        help_text="Untick to retire the course: it leaves the catalogue and no new session "
+        "can be added. Its sessions, bookings and charges stay as they are.",
+    )
+
+    # The outcome rows go in before this field.
+    OUTCOMES_BEFORE = "prerequisite"
 
     def __init__(self, *args, course: Course | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -659,10 +695,79 @@ class CourseForm(forms.Form):
             )
         else:
             del self.fields["is_active"]
+        self.outcome_row_count = self._outcome_row_count()
+        fields = {}
+        for name, field in self.fields.items():
+            if name == self.OUTCOMES_BEFORE:
+                for number in range(1, self.outcome_row_count + 1):
+                    fields[f"outcome_{number}"] = self._outcome_field(number)
+                    fields[f"outcome_{number}_position"] = self._position_field(number)
+            fields[name] = field
+        self.fields = fields
+
+    def _outcome_row_count(self) -> int:
+        if self.is_bound:  # As many rows as were sent, so that nothing typed is lost.
+            sent = [
+                int(number)
+                for key in self.data
+                if (number := key.removeprefix("outcome_")).isdigit()
+                and int(number) <= MAX_OUTCOMES
+            ]
+            return max(sent, default=1)
+        given = sum(1 for key in self.initial if key.removeprefix("outcome_").isdigit())
+        if given:
+            return min(given + OUTCOME_SPARE_ROWS, MAX_OUTCOMES)
+        return OUTCOME_ROWS_NEW_COURSE
+
+    @staticmethod
+    def _outcome_field(number: int) -> forms.CharField:
+        return forms.CharField(
+            label=f"Learning outcome {number}",
+            max_length=300,
+            required=False,
+            error_messages={
+                "max_length": f"Learning outcome {number} must be 300 characters or fewer"
+            },
+        )
+
+    @staticmethod
+    def _position_field(number: int) -> forms.IntegerField:
+        message = (
+            f"Enter the position of learning outcome {number} as a whole number from 1 to "
+            f"{MAX_OUTCOMES}, or leave it empty"
+        )
+        return forms.IntegerField(
+            label=f"Position of learning outcome {number}",
+            min_value=1,
+            max_value=MAX_OUTCOMES,
+            required=False,
+            error_messages={"invalid": message, "min_value": message, "max_value": message},
+            widget=forms.TextInput(
+                attrs={"class": "govuk-input--width-2", "inputmode": "numeric"}
+            ),
+        )
+
+    @property
+    def outcome_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        """The outcome rows' bound fields, text and position, for the template."""
+        return [
+            (self[f"outcome_{number}"], self[f"outcome_{number}_position"])
+            for number in range(1, self.outcome_row_count + 1)
+        ]
+
+    @property
+    def fields_before_outcomes(self) -> list[forms.BoundField]:
+        names = list(self.fields)
+        return [self[name] for name in names[: names.index("outcome_1")]]
+
+    @property
+    def fields_after_outcomes(self) -> list[forms.BoundField]:
+        names = list(self.fields)
+        return [self[name] for name in names[names.index(self.OUTCOMES_BEFORE) :]]
 
     @classmethod
-    def initial_for(cls, course: Course) -> dict:
-        return {
+    def initial_for(cls, course: Course, outcomes: list[LearningOutcome]) -> dict:
+        initial = {
             "title": course.title,
             "programme": course.programme,
             "level": course.level,
@@ -670,20 +775,54 @@ class CourseForm(forms.Form):
             "fee": None if course.fee_pence is None else Decimal(course.fee_pence) / 100,
             "summary": course.summary,
             "audience": course.audience,
-            "outcomes": "\n".join(outcome.text for outcome in course.outcomes.all()),
             "prerequisite": course.prerequisite_id,
             "refresh_months": course.refresh_months,
             "is_active": course.is_active,
         }
+        for number, outcome in enumerate(outcomes, start=1):
+            initial[f"outcome_{number}"] = outcome.text
+            initial[f"outcome_{number}_position"] = number
+        return initial
 
-    def clean_outcomes(self) -> list[str]:
-        lines = [line.strip() for line in self.cleaned_data["outcomes"].splitlines()]
-        outcomes = [line for line in lines if line]
-        if not outcomes:
-            raise ValidationError("Give at least one learning outcome")
-        if any(len(line) > 300 for line in outcomes):
-            raise ValidationError("Each learning outcome must be 300 characters or fewer")
-        return outcomes
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().upper()
+        if Course.objects.filter(code__iexact=code).exists():
+            raise ValidationError(f"A course with the code {code} already exists")
+        return code
+
+    def clean(self):
+        data = super().clean()
+        rows = []  # (row number, text, position or None) of the rows with a text
+        for number in range(1, self.outcome_row_count + 1):
+            if {f"outcome_{number}", f"outcome_{number}_position"} & set(self.errors):
+                continue
+            text = data.get(f"outcome_{number}", "").strip()
+            if text:
+                rows.append((number, text, data.get(f"outcome_{number}_position")))
+        if not rows:
+            if not any(name.startswith("outcome_") for name in self.errors):
+                self.add_error("outcome_1", "Enter at least one learning outcome")
+            return data
+        by_position, by_text = {}, {}
+        for number, text, position in rows:
+            if position is not None and position in by_position:
+                self.add_error(
+                    f"outcome_{number}_position",
+                    f"Learning outcomes {by_position[position]} and {number} both have position "
+                    f"{position}: give each a different position",
+                )
+            by_position.setdefault(position, number)
+            if text.casefold() in by_text:
+                self.add_error(
+                    f"outcome_{number}",
+                    f"Learning outcome {number} is the same as learning outcome "
+                    f"{by_text[text.casefold()]}",
+                )
+            by_text.setdefault(text.casefold(), number)
+        # In order of position; rows without one go last, in the order they are on the page.
+        rows.sort(key=lambda row: (row[2] is None, row[2] or 0, row[0]))
+        data["outcomes"] = [text for _, text, _ in rows]
+        return data
 
     def course_fields(self) -> dict:
         """Keyword arguments for course_create and course_update."""
@@ -703,5 +842,115 @@ class CourseForm(forms.Form):
         if self.course is None:
             fields["code"] = data["code"]
         else:
+            fields["is_active"] = data["is_active"]
+        return fields
+
+
+class VenueForm(forms.Form):
+    """A venue: in person, with an address and a borough, or online, with neither."""
+
+    IN_PERSON, ONLINE = "in_person", "online"
+
+    name = forms.CharField(
+        label="Name",
+        max_length=200,
+        help_text="As delegates will see it, for example Hammersmith Town Hall, Room 2.",
+        error_messages={
+            "required": "Enter the venue's name",
+            "max_length": "The name must be 200 characters or fewer",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="Online or in person",
+        choices=[(IN_PERSON, "In person"), (ONLINE, "Online")],
+        widget=forms.RadioSelect,
+        help_text="An online venue is a video-call platform or account, for example the "
+        "partnership's Microsoft Teams.",
+        error_messages={
+            "required": "Select whether the venue is online or in person",
+            "invalid_choice": "Select whether the venue is online or in person",
+        },
+    )
+    address = forms.CharField(
+        label="Address",
+        max_length=1000,
+        required=False,
+        help_text="Needed for a venue in person, with the postcode. Not kept for an online venue.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": "The address must be 1,000 characters or fewer"},
+    )
+    borough = forms.ModelChoiceField(
+        label="Borough",
+        queryset=Borough.objects.exclude(kind=Borough.Kind.CROSS_BOROUGH).order_by("kind", "name"),
+        required=False,
+        empty_label="Select a borough",
+        help_text="Needed for a venue in person: the catalogue can be searched by it.",
+        error_messages={"invalid_choice": "Select the borough from the list"},
+    )
+    access_information = forms.CharField(
+        label="Access information (optional)",
+        max_length=2000,
+        required=False,
+        help_text="For example step-free access, a hearing loop and the nearest station; "
+        "for an online venue, captions or joining by phone. Delegates see it with their "
+        "booking and reminders.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "The access information must be 2,000 characters or fewer"},
+    )
+    is_active = forms.BooleanField(
+        label="Offered for new sessions",
+        required=False,
+        initial=True,
+        help_text="Untick to retire the venue: it is no longer offered when a session is "
+        "added. Sessions already at this venue keep it.",
+    )
+
+    def __init__(self, *args, venue: Venue | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.venue = venue
+        if venue is None:
+            del self.fields["is_active"]
+
+    @classmethod
+    def initial_for(cls, venue: Venue) -> dict:
+        return {
+            "name": venue.name,
+            "kind": cls.ONLINE if venue.is_online else cls.IN_PERSON,
+            "address": venue.address,
+            "borough": venue.borough_id,
+            "access_information": venue.access_information,
+            "is_active": venue.is_active,
+        }
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        others = Venue.objects.filter(name__iexact=name)
+        if self.venue is not None:
+            others = others.exclude(pk=self.venue.pk)
+        if others.exists():
+            raise ValidationError(f"A venue called {name} already exists")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == self.IN_PERSON:
+            if "address" not in self.errors and not data.get("address", "").strip():
+                self.add_error("address", "Enter the venue's address")
+            if "borough" not in self.errors and data.get("borough") is None:
+                self.add_error("borough", "Select the venue's borough")
+        return data
+
+    def venue_fields(self) -> dict:
+        """Keyword arguments for venue_create and venue_update."""
+        data = self.cleaned_data
+        online = data["kind"] == self.ONLINE
+        fields = {
+            "name": data["name"],
+            "is_online": online,
+            "address": "" if online else data["address"],
+            "borough": None if online else data["borough"],
+            "access_information": data["access_information"],
+        }
+        if self.venue is not None:
             fields["is_active"] = data["is_active"]
         return fields

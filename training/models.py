@@ -4,10 +4,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Agency, Borough
+
+from .rules.limits import MAX_COURSE_HOURS
 
 HALF_DAY_MAX_HOURS = 4
 
@@ -50,6 +53,10 @@ class Course(models.Model):
             models.CheckConstraint(
                 condition=models.Q(duration_hours__gt=0), name="course_duration_positive"
             ),
+            models.CheckConstraint(
+                condition=models.Q(duration_hours__lte=MAX_COURSE_HOURS),
+                name="course_duration_at_most_a_day",
+            ),
         ]
 
     def __str__(self):
@@ -63,15 +70,56 @@ class Course(models.Model):
         return self.duration_hours <= HALF_DAY_MAX_HOURS
 
 
+class LearningOutcomeQuerySet(models.QuerySet):
+    def current(self):
+        """The course's list as it stands now: the version not retired."""
+        return self.filter(retired_at__isnull=True)
+
+    def in_force_at(self, moment):
+        """The version of the list in force at a moment. A version is in force from when
+        it was introduced (the first, from always) until it was retired, so at any moment
+        exactly one version of a course's list is."""
+        return self.filter(
+            models.Q(introduced_at__isnull=True) | models.Q(introduced_at__lte=moment),
+            models.Q(retired_at__isnull=True) | models.Q(retired_at__gt=moment),
+        )
+
+
 class LearningOutcome(models.Model):
+    """One learning outcome in one version of a course's ordered list.
+
+    A list that has been rated, or taught at a delivered session, is never changed: an
+    edit retires it and introduces the next version, so answers already given keep
+    pointing at what they rated (training.services.courses.course_update).
+    """
+
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="outcomes")
+    version = models.PositiveSmallIntegerField(default=1)
     position = models.PositiveSmallIntegerField()
     text = models.CharField(max_length=300)
+    # Empty for the first version, in force from the start.
+    introduced_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LearningOutcomeQuerySet.as_manager()
 
     class Meta:
-        ordering = ["course", "position"]
+        ordering = ["course", "version", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "position"], name="outcome_position_unique"),
+            models.UniqueConstraint(
+                fields=["course", "version", "position"], name="outcome_version_position_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["course", "position"],
+                condition=models.Q(retired_at__isnull=True),
+                name="current_outcome_position_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(introduced_at__isnull=True)
+                | models.Q(retired_at__isnull=True)
+                | models.Q(retired_at__gte=models.F("introduced_at")),
+                name="outcome_retired_after_introduced",
+            ),
         ]
 
     def __str__(self):
@@ -79,15 +127,30 @@ class LearningOutcome(models.Model):
 
 
 class Venue(models.Model):
+    """Where sessions are held: a place with an address in a borough, or an online
+    platform (for example the partnership's video-call account), which has neither."""
+
     name = models.CharField(max_length=200, unique=True)
-    address = models.TextField()
-    borough = models.ForeignKey(Borough, on_delete=models.PROTECT, related_name="venues")
+    is_online = models.BooleanField("online", default=False)
+    address = models.TextField(blank=True)
+    borough = models.ForeignKey(
+        Borough, on_delete=models.PROTECT, null=True, blank=True, related_name="venues"
+    )
     access_information = models.TextField(
         blank=True, help_text="Step-free access, hearing loop, nearest station."
     )
+    # A retired venue is not offered for new sessions; the sessions held there keep it.
+    is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="venue_name_unique_any_case"),
+            models.CheckConstraint(
+                condition=models.Q(is_online=True) | models.Q(borough__isnull=False),
+                name="venue_in_person_has_borough",
+            ),
+        ]
 
     def __str__(self):
         return self.name

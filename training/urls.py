@@ -9,6 +9,7 @@ from .views import (
     money,
     registers,
     session_messages,
+    venues,
 )
 
 app_name = "training"
@@ -64,6 +65,9 @@ urlpatterns = [
     path("manage/courses/", manage.courses, name="manage_courses"),
     path("manage/courses/new/", manage.course_create_view, name="manage_course_create"),
     path("manage/courses/<slug:code>/edit/", manage.course_edit, name="manage_course_edit"),
+    path("manage/venues/", venues.venues, name="manage_venues"),
+    path("manage/venues/new/", venues.venue_create_view, name="manage_venue_create"),
+    path("manage/venues/<id:pk>/edit/", venues.venue_edit, name="manage_venue_edit"),
     # Trainers: registers
     path("my-sessions/", registers.my_sessions, name="my_sessions"),
     path("sessions/<int:pk>/register/", registers.register, name="register"),

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from training.models import Booking
+from training.selectors.outcomes import session_outcomes
 from training.services.certificates import booking_mark_evaluated
 
 from ..attendance import was_there
@@ -107,7 +108,7 @@ def _save(
     Answer.objects.bulk_create(new)
     Answer.objects.bulk_update(changed, ["rating", "choice", "choices", "text"])
 
-    outcome_ids = set(invitation.booking.session.course.outcomes.values_list("pk", flat=True))
+    outcome_ids = {outcome.pk for outcome in session_outcomes(invitation.booking.session)}
     allowed_fields = {
         OUTCOME_FIELDS[q.kind] for q in questions.values() if q.kind in OUTCOME_FIELDS
     }
@@ -117,6 +118,11 @@ def _save(
         ):
             raise EvaluationError("That learning outcome is not on this page")
         rated = {r.outcome_id: r for r in response.outcome_ratings.all()}
+        # A draft begun on a list of outcomes since replaced: its ratings of outcomes no
+        # longer asked about go, so that only the list asked is sent.
+        stale = [r.pk for outcome_id, r in rated.items() if outcome_id not in outcome_ids]
+        if stale:
+            OutcomeRating.objects.filter(pk__in=stale).delete()
         new_ratings, changed_ratings = [], []
         for outcome_id, ratings in answers.ratings.items():
             checked = {name: _check_rating(value) for name, value in ratings.items()}
@@ -152,7 +158,7 @@ def missing_answers(invitation: SurveyInvitation, response: SurveyResponse) -> l
     """The required questions the response has not answered, in the form's order."""
     answers = {a.question_id: a for a in response.answers.all()}
     ratings = list(response.outcome_ratings.all())
-    outcomes = list(invitation.booking.session.course.outcomes.values_list("pk", flat=True))
+    outcomes = [outcome.pk for outcome in session_outcomes(invitation.booking.session)]
     missing = []
     for question in invitation.questionnaire.questions.all():
         if not question.required:

@@ -21,7 +21,9 @@ from accounts.digests import email_digest
 from accounts.models import Agency, Borough, Sector, User
 from evaluations.models import SurveyInvitation, SurveyKind
 from privacy.selectors import anonymised_email_digests
-from training.models import Booking, Course, LearningOutcome, Programme, Session
+from training.models import Booking, Course, Programme, Session
+from training.rules.outcomes import list_in_force
+from training.selectors.outcomes import outcome_lists_by_course
 
 from .reading import (
     AGENCIES,
@@ -390,12 +392,12 @@ class _Checker:
     # Courses --------------------------------------------------------------------------
 
     def load_courses(self) -> None:
-        self.db_courses = {code: (pk, 0) for pk, code in Course.objects.values_list("pk", "code")}
-        counts: dict[int, int] = {}
-        for course_id in LearningOutcome.objects.values_list("course_id", flat=True):
-            counts[course_id] = counts.get(course_id, 0) + 1
+        # The learning outcomes ratings are matched to: the version of the course's list
+        # in force when the session started (training.rules.outcomes).
+        self.outcome_lists = outcome_lists_by_course()
         self.db_courses = {
-            code: (pk, counts.get(pk, 0)) for code, (pk, _) in self.db_courses.items()
+            code: (pk, len(self.db_outcomes(pk, None)))
+            for pk, code in Course.objects.values_list("pk", "code")
         }
         self.course_codes_by_pk = {pk: code for code, (pk, _) in self.db_courses.items()}
 
@@ -439,9 +441,14 @@ class _Checker:
                 outcomes=outcomes,
             )
 
-    def outcome_count(self, code: str) -> int:
+    def db_outcomes(self, course_pk: int, starts_at: datetime | None) -> tuple[int, ...]:
+        """The ids of a course's learning outcomes in force at the moment, in order."""
+        found = list_in_force(self.outcome_lists.get(course_pk, []), starts_at)
+        return found.outcome_ids if found else ()
+
+    def outcome_count(self, code: str, starts_at: datetime | None) -> int:
         if code in self.db_courses:  # What Coursebook holds is what ratings are matched to.
-            return self.db_courses[code][1]
+            return len(self.db_outcomes(self.db_courses[code][0], starts_at))
         return len(self.plan.courses[code].outcomes)
 
     # Sessions -------------------------------------------------------------------------
@@ -465,7 +472,7 @@ class _Checker:
                     starts_at=values["starts_at"],
                     ends_at=values["ends_at"],
                     status=values["status"],
-                    outcome_count=self.db_courses[code][1],
+                    outcome_count=self.outcome_count(code, values["starts_at"]),
                 )
 
     @staticmethod
@@ -524,7 +531,7 @@ class _Checker:
                 capacity=capacity or 0,
                 delivered_by=delivered_by or "",
                 status=status or "",
-                outcome_count=self.outcome_count(code) if code else 0,
+                outcome_count=self.outcome_count(code, starts_at) if code else 0,
             )
 
     def session_ref(self, cells: _Cells) -> SessionPlan | None:

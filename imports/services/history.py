@@ -35,7 +35,9 @@ from evaluations.models import (
 )
 from training.models import Booking, Course, LearningOutcome, Session, Terms, Venue
 from training.rules.cancellation import free_cancellation_deadline
+from training.rules.outcomes import list_in_force
 from training.rules.prices import PriceBasis
+from training.selectors.outcomes import outcome_lists_by_course
 
 from ..errors import HistoryImportError, HistoryProblems
 from ..models import ImportJob
@@ -181,11 +183,7 @@ class _Writer:
             for course in Course.objects.only("pk", "code", "duration_hours", "fee_pence")
         }
         self.course_pks = {course.code: pk for pk, course in self.courses_by_pk.items()}
-        self.outcomes: dict[int, list[int]] = {}
-        for course_id, pk in LearningOutcome.objects.order_by("course_id", "position").values_list(
-            "course_id", "pk"
-        ):
-            self.outcomes.setdefault(course_id, []).append(pk)
+        self.outcome_lists = outcome_lists_by_course()
 
     def sessions(self) -> None:
         new = [plan for plan in self.plan.sessions.values() if plan.pk is None and plan.line]
@@ -411,7 +409,11 @@ class _Writer:
                 answers.append((response_id, experience, evaluation.experience, ""))
             if evaluation.comment and comments:
                 answers.append((response_id, comments, None, evaluation.comment))
-            outcome_pks = self.outcomes.get(session["course_id"], [])
+            # Rated in the order of the list in force when the session started.
+            in_force = list_in_force(
+                self.outcome_lists.get(session["course_id"], []), session["starts_at"]
+            )
+            outcome_pks = in_force.outcome_ids if in_force else ()
             for outcome_pk, (before, after) in zip(outcome_pks, evaluation.ratings, strict=False):
                 if before is not None or after is not None:
                     ratings.append((response_id, outcome_pk, before, after))

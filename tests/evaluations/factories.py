@@ -11,6 +11,7 @@ from evaluations.models import Questionnaire, SurveyInvitation
 from evaluations.services.responses import PageAnswers, response_save_page, response_submit
 from tests.factories import CourseFactory, SessionFactory, UserFactory
 from training.models import Booking, Session
+from training.selectors.outcomes import session_outcomes
 from training.services.bookings import booking_create
 from training.services.registers import attendance_mark, register_close
 
@@ -66,7 +67,7 @@ def delivered_session(
 
 
 def end_of_session_answers(invitation: SurveyInvitation) -> dict[int, PageAnswers]:
-    outcomes = list(invitation.booking.session.course.outcomes.order_by("position"))
+    outcomes = session_outcomes(invitation.booking.session)
     return {
         1: PageAnswers(
             answers={

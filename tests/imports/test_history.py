@@ -19,12 +19,20 @@ from audit.models import AuditEntry
 from evaluations.models import Answer, OutcomeRating, SurveyInvitation, SurveyResponse
 from imports.models import ImportJob
 from notifications.models import OutboxMessage
-from tests.factories import AgencyFactory, BookingFactory, CourseFactory, UserFactory
+from tests.factories import (
+    AgencyFactory,
+    BookingFactory,
+    CourseFactory,
+    SessionFactory,
+    UserFactory,
+    VenueFactory,
+)
 from training.models import Booking, Charge, Course, Invoice, LearningOutcome, Session, Venue
+from training.services.courses import course_update
 from training.services.invoices import credit_note_issue, invoices_run
 from training.services.registers import attendance_mark
 
-from .history import BOOKINGS, FIGURES, HISTORY, SESSIONS, YEARS, write_history
+from .history import BOOKINGS, FIGURES, HISTORY, SESSIONS, YEARS, with_line, write_history
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -376,3 +384,30 @@ def test_planner_statistics_are_refreshed_after_an_import(
     with django_capture_on_commit_callbacks(execute=True):
         import_history(write_history(tmp_path))
     assert estimated_bookings() == Booking.objects.count() == 9
+
+
+def test_ratings_are_matched_to_the_outcomes_in_force_then_and_online_venues_by_name(tmp_path):
+    """A course whose learning outcomes have changed since: an old session's ratings go to
+    the version it was evaluated on. A venue named in the history may be an online one."""
+    course = CourseFactory(code="MASCP-L3", outcomes=["Know the signs", "Know how to refer"])
+    actor = UserFactory(roles=["coordinator"])
+    with time_machine.travel(datetime(2019, 6, 1, tzinfo=LONDON), tick=False):
+        SessionFactory(course=course, status=Session.Status.DELIVERED)
+    with time_machine.travel(datetime(2020, 1, 6, tzinfo=LONDON), tick=False):
+        course_update(course=course, actor=actor, outcomes=["One outcome since 2020"])
+    online = VenueFactory(name="Partnership Teams", is_online=True, address="", borough=None)
+    sessions = with_line(
+        SESSIONS,
+        3,
+        "S2,MASCP-L3,12/03/2018 09:30,12/03/2018 16:00,partnership teams,15,"
+        "St Mary's Hospital,delivered",
+    )
+
+    import_history(write_history(tmp_path, {**HISTORY, "sessions.csv": sessions}))
+
+    first_version = set(course.outcomes.filter(version=1).values_list("pk", flat=True))
+    rated = OutcomeRating.objects.filter(response__invitation__booking__session__course=course)
+    assert rated.count() == 5  # S1: 2 + 1 (Dan left one), S2: 2
+    assert set(rated.values_list("outcome_id", flat=True)) == first_version
+    assert Session.objects.get(import_ref="S2").venue == online
+    assert not Venue.objects.filter(name__iexact="partnership teams").exclude(pk=online.pk)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('training', '0008_booking_line_manager_may_be_asked'),
+        ('training', '0009_venue_kind_and_outcome_versions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

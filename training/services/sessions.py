@@ -36,6 +36,12 @@ def _check(fields: dict) -> None:
         raise SessionError("Booking must close after it opens")
 
 
+def _check_venue_offered(venue: Venue | None) -> None:
+    """A retired venue takes no new sessions; those already there keep it."""
+    if venue is not None and not venue.is_active:
+        raise SessionError(f"{venue} is no longer used for sessions: choose another venue")
+
+
 @transaction.atomic
 def session_create(
     *,
@@ -66,6 +72,7 @@ def session_create(
     if starts_at <= timezone.now():
         raise SessionError("A new session must start in the future")
     _check(fields)
+    _check_venue_offered(venue)
     session = Session.objects.create(**fields)
     session.trainers.set(trainers)
     audit_record(actor=actor, action="session_created", obj=session, summary=str(session))
@@ -115,6 +122,8 @@ def session_update(
             for name, value in given.items()
         }
         _check(merged)
+        if getattr(merged["venue"], "pk", None) != session.venue_id:
+            _check_venue_offered(merged["venue"])
         if merged["starts_at"] != session.starts_at and merged["starts_at"] <= timezone.now():
             raise SessionError("A session cannot be moved to a time that has passed")
         active = list(

@@ -11,6 +11,7 @@ from ..selectors.catalogue import (
     upcoming_sessions,
     with_place_counts,
 )
+from ..selectors.outcomes import current_outcomes_prefetch
 from ..services.bookings import check_session_bookable
 
 
@@ -27,7 +28,10 @@ def catalogue(request):
 
 def course_detail(request, code):
     course = get_object_or_404(
-        Course.objects.prefetch_related("outcomes").select_related("prerequisite"), code=code
+        Course.objects.prefetch_related(current_outcomes_prefetch()).select_related(
+            "prerequisite"
+        ),
+        code=code,
     )
     # A retired course keeps its page (certificates and records name it), with no sessions.
     sessions = (

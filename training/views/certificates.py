@@ -14,6 +14,7 @@ from django.utils import timezone
 from ..documents import render_pdf
 from ..errors import TrainingError
 from ..models import Booking, Certificate
+from ..selectors.outcomes import session_outcomes
 from ..services.certificates import (
     CODE_ALPHABET,
     certificate_issue,
@@ -66,7 +67,7 @@ def certificate_download(request, pk):
             "certificate": certificate,
             "delegate_name": booking.delegate.full_name,
             "course": course,
-            "outcomes": list(course.outcomes.order_by("position")),
+            "outcomes": session_outcomes(booking.session),
             "session_date": session_date,
             "verify_url": settings.COURSEBOOK_SITE_URL.rstrip("/")
             + reverse("certificates:verify", args=[certificate.code]),

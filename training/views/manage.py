@@ -32,6 +32,7 @@ from ..rules.registers import register_left_open
 from ..selectors.catalogue import with_place_counts
 from ..selectors.messages import session_messages
 from ..selectors.no_shows import with_recent_no_shows
+from ..selectors.outcomes import current_outcomes
 from ..services.bookings import (
     booking_cancel,
     booking_create,
@@ -411,14 +412,29 @@ def course_create_view(request):
 
 @coordinators_only
 def course_edit(request, code):
-    course = get_object_or_404(Course.objects.prefetch_related("outcomes"), code=code)
-    form = CourseForm(request.POST or None, course=course, initial=CourseForm.initial_for(course))
+    course = get_object_or_404(Course.objects.select_related("prerequisite"), code=code)
+    outcomes = current_outcomes(course)
+    form = CourseForm(
+        request.POST or None, course=course, initial=CourseForm.initial_for(course, outcomes)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            course_update(course=course, actor=request.user, **form.course_fields())
+            course = course_update(course=course, actor=request.user, **form.course_fields())
         except TrainingError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"{course} has been changed.")
+            version = current_outcomes(course)[0].version
+            if outcomes and version != outcomes[0].version:
+                messages.success(
+                    request,
+                    f"{course} has been changed. Its learning outcomes are now version "
+                    f"{version}: evaluations already given keep the outcomes they rated.",
+                )
+            else:
+                messages.success(request, f"{course} has been changed.")
             return redirect("training:manage_courses")
-    return render(request, "training/manage/course_form.html", {"form": form, "course": course})
+    return render(
+        request,
+        "training/manage/course_form.html",
+        {"form": form, "course": course, "outcomes": outcomes},
+    )
