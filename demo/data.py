@@ -366,3 +366,66 @@ DEMO_ACCOUNTS = [
     ("reviewer@demo.coursebook.test", "Ravi Reviewer", "Chair, Learning and Development Subgroup",
      "Imperial College Healthcare NHS Trust", "reviewer"),
 ]  # fmt: skip
+
+# How full an upcoming session is.
+EMPTY, SOME, NEARLY_FULL, FULL = "empty", "some", "nearly full", "full"
+WAITING_LIST_LENGTH = 4
+
+# The programme from today on, one session of every course (and a second Level 3):
+# course code, trainer agency, working days from today (0: today), how full.
+UPCOMING_SESSIONS = [
+    ("MASCP-L3", "LSCB Trainer", 0, NEARLY_FULL),
+    ("MASCP-R3", "LSCB Trainer", 2, NEARLY_FULL),
+    ("SG-DA", "Standing Together", 5, FULL),
+    ("INTRO-SG", "LSCB Trainer", 8, SOME),
+    ("CSE-TRAUMA", "WAGN", 10, SOME),
+    ("MARAC", "Standing Together", 12, NEARLY_FULL),
+    ("SAFER-REC", "Tri-Borough", 15, SOME),
+    ("ONLINE", "LSCB Trainer", 18, EMPTY),
+    ("LADO", "Tri-Borough", 20, SOME),
+    ("SG-NEGLECT", "External Trainer", 22, EMPTY),
+    ("GANGS", "LBHF", 25, SOME),
+    ("EHP-RBKC", "IKWRO", 28, EMPTY),
+    ("CP-CONF", "RBKC", 30, NEARLY_FULL),
+    ("MISSING", "Tri-Borough", 33, SOME),
+    ("PRIV-FOST", "Tri-Borough", 36, EMPTY),
+    ("YOUNG-CARERS", "Tri-Borough", 39, SOME),
+    ("PSM", "Turning Point", 42, EMPTY),
+    ("SAFER-REC-R", "LSCB Trainer", 45, SOME),
+    ("SG-SUPERVISION", "Standing Together", 50, EMPTY),
+    ("EHP", "Tri-Borough", 55, SOME),
+    ("MASCP-L3", "Health", 60, SOME),
+]
+ONLINE_COURSES = {"ONLINE": "https://meet.example.org/lscb-online-safety"}
+
+# The demo delegate's places on the programme from today on, by course code: one inside
+# the notice period (cancelling it now is late), one further off (free to cancel or hand
+# on), one on the full session's waiting list, one handed to a colleague, one cancelled.
+CONFIRMED, WAITING, HANDED_ON, CANCELLED = "confirmed", "waiting", "handed on", "cancelled"
+DEMO_DELEGATE_UPCOMING = {
+    "MASCP-R3": CONFIRMED,
+    "CSE-TRAUMA": CONFIRMED,
+    "SG-DA": WAITING,
+    "MARAC": HANDED_ON,
+    "GANGS": CANCELLED,
+}
+DEMO_DELEGATE_WAITING_POSITION = 3
+
+CANCEL_REASONS = [
+    "Staff shortage on the day",
+    "Clash with a child protection conference",
+    "Booked the wrong date",
+    "",
+]
+
+# Someone who registered with an organisation Coursebook does not list yet: name, email,
+# job title, and the organisation as they described it (name, sector, borough).
+ORGANISATION_REQUEST = (
+    "Kofi Mensah",
+    "kofi.mensah@demo.coursebook.test",
+    "Family Support Worker",
+    ("Riverside Family Hub", Sector.EARLY_YEARS, HF),
+)
+
+# An email the mail server refused, for the coordinators' "Emails not sent".
+FAILED_EMAIL_ERROR = "(550, b'5.1.1 Mailbox unavailable: no such user')"

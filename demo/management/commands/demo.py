@@ -28,8 +28,10 @@ from evaluations.services.invitations import invitation_new
 from training.models import Booking, Charge, Course, LearningOutcome, Session, Venue
 from training.rules.prices import ATTENDED, PriceBasis, charge_under_terms
 from training.services.terms import terms_in_force
+from training.working_days import is_working_day
 
 from ... import data
+from ...live import charges_from, live_load, live_loaded_on, session_length
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -73,23 +75,28 @@ ATTENDANCE_WEIGHTS = {
 }
 
 
-def financial_year_start(today: date) -> date:
-    return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+def year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
-def working_days(start: date, end: date) -> list[date]:
+def history_days(today: date) -> list[date]:
+    """The working days of the year before today: the demo's history, so that a report
+    of the last 12 months always has a year of figures, whatever the day."""
     days = []
-    day = start
-    while day <= end:
-        if day.weekday() < 5:
+    day = year_before(today)
+    while day < today:
+        if is_working_day(day):
             days.append(day)
         day += timedelta(days=1)
     return days
 
 
 class Command(BaseCommand):
-    help = "Load a demo partnership: boroughs, organisations, the 2017-18 workshops, a year "
-    "of sessions and one account per role."
+    help = "Load a demo partnership: boroughs, organisations, the 2017-18 workshops, the "
+    "year before today delivered, the programme from today on and one account per role."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -114,6 +121,15 @@ class Command(BaseCommand):
         )
         for email, name, _title, _agency, role in data.DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<12} {email:<36} {name}")
+        loaded_on = live_loaded_on()
+        if loaded_on is not None and loaded_on != timezone.localdate():
+            self.stdout.write(
+                self.style.WARNING(
+                    f"The demo was loaded on {loaded_on:%-d %B %Y}: its sessions are relative "
+                    "to that day. For a demo of today, load it into an empty database "
+                    "(for make run: rm var/coursebook.sqlite3)."
+                )
+            )
 
     def load(self) -> int:
         created = 0
@@ -168,15 +184,21 @@ class Command(BaseCommand):
                 created += 1
             accounts[role] = user
         created += self.load_courses_and_sessions(agencies, venues, accounts["trainer"])
-        created += self.load_past_bookings(agencies, accounts["delegate"], accounts["coordinator"])
+        people = self.load_delegates(agencies)
+        created += self.created_delegates
+        created += self.load_past_bookings(people, accounts["delegate"], accounts["coordinator"])
+        created += live_load(agencies=agencies, venues=venues, accounts=accounts, people=people)
         return created
 
     def load_courses_and_sessions(self, agencies, venues, trainer) -> int:
         created = 0
         rng = random.Random(2017)  # noqa: S311 - repeatable demo data, not security
-        today = timezone.localdate()
-        year_start = financial_year_start(today)
-        days = working_days(year_start, date(year_start.year + 1, 3, 31))
+        days = history_days(timezone.localdate())
+        # The year's sessions in a shuffled order, one every other working day or so: the
+        # last of them a day or two ago, whatever the day the demo is loaded.
+        runs_total = sum(sum(runs.values()) for *_, runs in data.COURSES)
+        slots = [days[(2 * n + 1) * len(days) // (2 * runs_total)] for n in range(runs_total)]
+        rng.shuffle(slots)
         for code, title, programme, level, hours, outcomes, runs in data.COURSES:
             course, new = Course.objects.get_or_create(
                 code=code,
@@ -201,9 +223,9 @@ class Command(BaseCommand):
             for agency_name, count in runs.items():
                 for _ in range(count):
                     index += 1
-                    day = rng.choice(days)
+                    day = slots.pop()
                     starts_at = datetime.combine(day, time(9, 30), tzinfo=LONDON)
-                    ends_at = starts_at + timedelta(hours=hours + (0.5 if hours > 4 else 0))
+                    ends_at = starts_at + session_length(hours)
                     session, new = Session.objects.get_or_create(
                         import_ref=f"demo-{code}-{index}",
                         defaults={
@@ -214,9 +236,8 @@ class Command(BaseCommand):
                             "capacity": 25 if programme == "core" else 18,
                             "delivering_agency": agencies[agency_name],
                             "booking_opens_at": starts_at - timedelta(days=90),
-                            "status": Session.Status.DELIVERED
-                            if day < today
-                            else Session.Status.SCHEDULED,
+                            "created_at": starts_at - timedelta(days=100),
+                            "status": Session.Status.DELIVERED,
                         },
                     )
                     if new:
@@ -259,12 +280,12 @@ class Command(BaseCommand):
         self.created_delegates = len(new)
         return list(User.objects.filter(email__in=emails).select_related("agency").order_by("pk"))
 
-    def load_past_bookings(self, agencies, demo_delegate, coordinator) -> int:
+    def load_past_bookings(self, people, demo_delegate, coordinator) -> int:
         """Registers for the demo's delivered sessions, written as an import (not through
         the booking services): places nearly full, about a quarter of them not attended,
-        the registers closed and the charges the terms call for raised, without telling
-        anyone. Sessions that already have bookings are left alone."""
-        people = self.load_delegates(agencies)
+        the registers closed and, from the month the last invoice run covered, the
+        charges the terms call for raised, without telling anyone. Sessions that already
+        have bookings are left alone."""
         sessions = list(
             Session.objects.filter(
                 import_ref__startswith="demo-",
@@ -276,7 +297,7 @@ class Command(BaseCommand):
             .order_by("starts_at", "pk")
         )
         if not sessions:
-            return self.created_delegates
+            return 0
         rng = random.Random(716)  # noqa: S311 - repeatable demo data, not security
         terms = terms_in_force(sessions[0].starts_at)
         kinds, weights = list(ATTENDANCE_WEIGHTS), list(ATTENDANCE_WEIGHTS.values())
@@ -317,8 +338,13 @@ class Command(BaseCommand):
         evaluations = self.load_past_evaluations(bookings, rng)
         evaluations += self.open_demo_delegate_evaluation(bookings, demo_delegate)
         charges = []
+        # Written as imported, yet charged on purpose from the month the last invoice run
+        # covers: the demo needs charges and invoices to show. The older ones were settled
+        # before, as an import's are (a year of invoice PDFs would make loading slow).
+        charged_from = datetime.combine(charges_from(timezone.localdate()), time(0), LONDON)
         for booking in bookings:
-            # Written as imported, yet charged on purpose: the demo needs invoices to show.
+            if booking.session.starts_at < charged_from:
+                continue
             due = charge_under_terms(booking)
             if due:
                 charges.append(
@@ -339,7 +365,7 @@ class Command(BaseCommand):
                 charge.waived_by = coordinator
                 charge.waive_reason = rng.choice(WAIVE_REASONS)
         Charge.objects.bulk_create(charges)
-        return self.created_delegates + len(bookings) + len(charges) + evaluations
+        return len(bookings) + len(charges) + evaluations
 
     @staticmethod
     def vary_past_booking(booking: Booking, rng: random.Random) -> None:
@@ -582,18 +608,26 @@ class Command(BaseCommand):
     def demo_delegate_bookings(self, sessions, delegate, terms) -> list[Booking]:
         """The demo delegate (a practice nurse) attended the latest delivered Level 3
         session and the latest of another course, and filled in the evaluation of the
-        first: its certificate downloads, the other's waits for the evaluation."""
+        first: its certificate downloads, the other's waits for the evaluation. The latest
+        session of a third course, on another day, they missed: a no-show, charged."""
         if Booking.objects.filter(delegate=delegate).exists():
             return []
         latest = sorted(sessions, key=lambda s: (s.course.level == "Level 3", s.starts_at))
         chosen = latest[-1:]
-        others = [
-            s
-            for s in reversed(sessions)
-            if s.course_id != chosen[0].course_id
-            and s.starts_at.date() != chosen[0].starts_at.date()
+        for _ in range(2):
+            chosen += [
+                s
+                for s in reversed(sessions)
+                if all(
+                    s.course_id != c.course_id and s.starts_at.date() != c.starts_at.date()
+                    for c in chosen
+                )
+            ][:1]
+        marks = [
+            Booking.Attendance.ATTENDED,
+            Booking.Attendance.ATTENDED,
+            Booking.Attendance.ABSENT,
         ]
-        chosen += others[:1]
         return [
             Booking(
                 session=session,
@@ -604,10 +638,10 @@ class Command(BaseCommand):
                 status=Booking.Status.CONFIRMED,
                 booked_at=session.starts_at - timedelta(days=30),
                 booked_by=delegate,
-                attendance=Booking.Attendance.ATTENDED,
+                attendance=mark,
                 attendance_marked_at=session.starts_at + timedelta(minutes=20),
                 attendance_marked_by=session.register_closed_by,
                 evaluated_at=session.ends_at + timedelta(days=1) if n == 0 else None,
             )
-            for n, session in enumerate(chosen)
+            for n, (session, mark) in enumerate(zip(chosen, marks, strict=False))
         ]
