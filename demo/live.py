@@ -29,11 +29,21 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from notifications.models import OutboxMessage
 from notifications.services import MAX_ATTEMPTS, RETRY_FOR
-from training.models import Booking, Charge, Course, Invoice, Session, Terms, Venue
+from training.models import (
+    Booking,
+    Charge,
+    Course,
+    Invoice,
+    InvoiceRun,
+    Session,
+    Terms,
+    Venue,
+)
 from training.rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
 from training.rules.prices import PriceBasis, charge_due
 from training.services.bookings import line_manager_may_be_asked, queue_booking_message
-from training.services.invoices import invoice_mark_paid, invoices_run
+from training.services.invoice_runs import invoice_run_execute
+from training.services.invoices import invoice_mark_paid
 from training.services.sessions import reminders_queue_due
 from training.services.terms import terms_in_force
 from training.working_days import add_working_days
@@ -285,11 +295,14 @@ def late_cancellations_charge(bookings: list[Booking]) -> list[Charge]:
 
 
 def invoice_run_make(*, coordinator: User, now: datetime) -> list[Invoice]:
-    """The coordinator's last invoice run, made by the invoice service (numbers without
-    gaps, a PDF each); about a third of the invoices are paid already."""
-    issued = invoices_run(
-        period_end=invoice_run_period_end(timezone.localdate(now)), actor=coordinator
+    """The coordinator's last invoice run, issued as a coordinator's run is (numbers without
+    gaps, a PDF each), here and now rather than by a worker; it is listed with its invoices.
+    About a third of the invoices are paid already."""
+    run = InvoiceRun.objects.create(
+        created_by=coordinator, period_end=invoice_run_period_end(timezone.localdate(now))
     )
+    invoice_run_execute(run_id=run.pk)
+    issued = list(run.invoices.order_by("number"))
     for invoice in issued[::3]:
         invoice_mark_paid(invoice=invoice, actor=coordinator)
     return issued

@@ -18,7 +18,16 @@ from evaluations.models import OutcomeRating, SurveyInvitation, SurveyResponse
 from notifications.models import OutboxMessage
 from reports.periods import Period, financial_year_of
 from reports.report import report_build
-from training.models import Booking, Charge, Course, Invoice, InvoiceLine, LearningOutcome, Session
+from training.models import (
+    Booking,
+    Charge,
+    Course,
+    Invoice,
+    InvoiceLine,
+    InvoiceRun,
+    LearningOutcome,
+    Session,
+)
 from training.rules.cancellation import cancellation_would_be_late
 from training.rules.registers import RegisterState, register_state
 from training.selectors.my_training import my_training
@@ -249,9 +258,12 @@ def assert_coordinator_has_money_and_work_waiting():
     assert all(bytes(invoice.pdf).startswith(b"%PDF") for invoice in invoices)
     assert {invoice.status for invoice in invoices} == {"issued", "paid"}
     period_end = invoice_run_period_end(timezone.localdate())
-    assert {(i.period_start, i.period_end) for i in invoices} == {
-        (period_end.replace(day=1), period_end)
-    }
+    assert all(
+        period_end.replace(day=1) <= i.period_start <= i.period_end <= period_end for i in invoices
+    )
+    run = InvoiceRun.objects.get()
+    assert run.status == InvoiceRun.Status.DONE and run.done == run.total == len(invoices)
+    assert set(run.invoices.all()) == set(invoices)
     lines = InvoiceLine.objects.all()
     assert not lines.exclude(session_date__range=(period_end.replace(day=1), period_end)).exists()
     assert Charge.objects.invoiced().count() == lines.count()
