@@ -166,8 +166,8 @@ def test_no_coordinator_page_scrolls_sideways_on_a_phone(browser_page, live_serv
     visit(reverse("accounts:agency_list"))
     visit(reverse("accounts:organisation_requests"))
     visit(reverse("notifications:failed"))
-    visit(reverse("imports:index"))
-    visit(reverse("imports:job", args=[job.pk]))
+    visit(reverse("imports:index"), wide_tables=False)
+    visit(reverse("imports:job", args=[job.pk]), wide_tables=False)
     visit(reverse("reports:report") + "?year=2025")
     visit(reverse("evaluations:session_results", args=[delivered.pk]), wide_tables=False)
     visit(reverse("evaluations:questionnaires"), wide_tables=False)
@@ -205,3 +205,44 @@ def test_the_navigation_items_stay_whole_on_a_laptop(browser_page, live_server):
         )
         assert sign_out["height"] < 1.5 * line_height, (sign_out, line_height)
     screenshot(page, "navigation-at-1280")
+
+
+def test_the_register_is_a_compact_row_per_person_on_a_phone(browser_page, live_server):
+    session = SessionFactory(
+        starts_at=timezone.now() - timedelta(minutes=10),
+        ends_at=timezone.now() + timedelta(hours=3),
+        capacity=30,
+    )
+    trainer = UserFactory(email="tia@example.org", roles=["trainer"])
+    session.trainers.add(trainer)
+    agency = AgencyFactory(name="St Mary's Hospital")
+    for n in range(25):
+        BookingFactory(
+            session=session, delegate=UserFactory(full_name=f"Asha Patel {n:02}", agency=agency)
+        )
+    page = browser_page
+    page.set_viewport_size({"width": 320, "height": 640})  # the narrowest phone
+    page.goto(live_server.url + "/account/sign-in/")
+    sign_in(page, trainer.email)
+    page.goto(live_server.url + reverse("training:register", args=[session.pk]))
+    everyone(page, wide_tables=False)
+    rows = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.app-register-person'), row => {
+            const marks = Array.from(row.querySelectorAll('.govuk-radios__item'),
+                                     mark => mark.getBoundingClientRect());
+            return {height: row.getBoundingClientRect().height,
+                    lines: new Set(marks.map(mark => Math.round(mark.top))).size,
+                    labels_on_one_line: Array.from(row.querySelectorAll('.govuk-radios__label'))
+                        .every(label => label.getBoundingClientRect().height < 45)};
+        })"""
+    )
+    assert len(rows) == 25
+    # The name and organisation on one line, the four marks two by two under them: each
+    # person 140 px or less, where four stacked radios took more than 250.
+    assert all(row["lines"] == 2 and row["labels_on_one_line"] for row in rows), rows
+    assert all(row["height"] <= 140 for row in rows), rows
+    # The name still names the person's group of radios.
+    group = page.get_by_role("group", name="Asha Patel 07")
+    assert group.get_by_role("radio").count() == 4
+    group.get_by_label("Turned away").check()
+    screenshot(page, "register-of-25-on-a-phone")
