@@ -66,6 +66,7 @@ def everyone(page, *, wide_tables: bool) -> dict:
 
 def a_busy_programme(coordinator_user):
     """A year of reports, and something on every coordinator page, with long names."""
+    ensure_default_questionnaires()  # before the reports' data, which makes its own
     build_dataset()  # 2025-26: delivered sessions, bookings of every kind, charges
     agency = AgencyFactory(name=LONG_AGENCY, pays_for_places=True)
     people = [
@@ -94,7 +95,6 @@ def a_busy_programme(coordinator_user):
             cancelled_at=timezone.now() if status == Booking.Status.CANCELLED else None,
         )
     # Delivered last week: absences charged, answers to show in the results.
-    ensure_default_questionnaires()
     delivered, _ = delivered_session(
         starts_at=timezone.now() - timedelta(days=7),
         attendances=["attended", "absent", "turned_away"],
