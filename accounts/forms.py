@@ -278,6 +278,29 @@ class ChangeOrganisationForm(forms.Form):
 
 
 class AgencyForm(forms.ModelForm):
+    """A coordinator adds or changes an organisation: the partnership's words, not the
+    model's field names."""
+
+    sector = forms.ChoiceField(
+        label="Sector",
+        choices=[("", "Choose a sector"), *Sector.choices],
+        error_messages={
+            "required": "Choose the organisation's sector",
+            "invalid_choice": "Choose a sector from the list",
+        },
+    )
+    borough = forms.ModelChoiceField(
+        label="Borough",
+        queryset=Borough.objects.all(),
+        empty_label="Choose a borough",
+        help_text="Where it works: one of the partnership's boroughs, across the boroughs, "
+        "or outside the area.",
+        error_messages={
+            "required": "Choose the organisation's borough",
+            "invalid_choice": "Choose a borough from the list",
+        },
+    )
+
     class Meta:
         model = Agency
         fields = [
@@ -291,6 +314,40 @@ class AgencyForm(forms.ModelForm):
             "purchase_order_ref",
             "is_active",
         ]
+        labels = {
+            "name": "Organisation name",
+            "pays_for_places": "Pays for places",
+            "invoice_contact_name": "Invoice contact's name (optional)",
+            "invoice_contact_email": "Invoice contact's email address (optional)",
+            "invoice_address": "Invoice address (optional)",
+            "purchase_order_ref": "Purchase order reference (optional)",
+            "is_active": "Listed for people to choose",
+        }
+        help_texts = {
+            "pays_for_places": "Private or profit-making organisations, and those from "
+            "outside the area, are charged the course fee for their places.",
+            "invoice_contact_email": "Invoices and credit notes are emailed here.",
+            "purchase_order_ref": "Printed on the organisation's invoices.",
+            "is_active": "People choose it when they register or change organisation, "
+            "trainers when they add a walk-in, coordinators as a session's delivering "
+            "agency. Untick it for an organisation that has closed or merged: its people, "
+            "bookings and charges are kept.",
+        }
+        error_messages = {
+            "name": {
+                "required": "Enter the organisation's name",
+                "max_length": "The name must be 200 characters or fewer",
+            },
+            "invoice_contact_name": {
+                "max_length": "The contact's name must be 200 characters or fewer"
+            },
+            "invoice_contact_email": {
+                "invalid": "Enter an email address in the correct format, like name@example.org"
+            },
+            "purchase_order_ref": {
+                "max_length": "The purchase order reference must be 100 characters or fewer"
+            },
+        }
         widgets = {"invoice_address": forms.Textarea(attrs={"rows": 3})}
 
 

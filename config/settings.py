@@ -326,7 +326,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Link tokens (password reset, verification) are replaced in whatever is logged.
-    "filters": {"link_tokens": {"()": "config.log_tokens.TokenFilter"}},
+    "filters": {
+        "link_tokens": {"()": "config.log_tokens.TokenFilter"},
+        "client_errors": {"()": "config.log_requests.ClientErrorFilter"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["link_tokens"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -334,6 +337,8 @@ LOGGING = {
         # ours, which removes link tokens.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # A refused request (4xx) is one line without a traceback; server errors keep theirs.
+        "django.request": {"filters": ["client_errors"]},
         # django-axes names the account in its lockout warnings: keep emails out of logs.
         "axes": {"level": "ERROR"},
         "weasyprint": {"level": "WARNING"},

@@ -460,6 +460,37 @@ def test_the_sign_in_sheet_lists_the_people_and_the_session(client, session, tra
         assert expected in text
 
 
+def test_the_sign_in_sheet_has_a_column_for_walk_ins_emails_and_fits_a_landscape_page(
+    client, session, trainer
+):
+    BookingFactory(
+        session=session,
+        delegate=UserFactory(
+            full_name="Bartholomew Featherstonehaugh-Smythe", email="asha.patel@example.org"
+        ),
+        agency=AgencyFactory(name="Central London Community Healthcare NHS Trust"),
+    )
+    response = signed_in(client, trainer).get(url("register_sign_in_sheet", session))
+    reader = PdfReader(BytesIO(response.content))
+    (page,) = reader.pages
+    text = page.extract_text()
+    assert "Email address (if your name is not listed)" in text
+    # A booked person's email is known: the sheet passed round the room does not show it.
+    assert "asha.patel@example.org" not in text
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    assert width > height  # A4 landscape
+    # The column headings' left edges, in points: in order, the email column wide enough to
+    # write in, and the signature column (50 mm) inside the right margin (14 mm).
+    mm = 72 / 25.4
+    left = {name: float(reader.named_destinations[name]["/Left"]) for name in COLUMNS}
+    assert [left[name] for name in COLUMNS] == sorted(left.values())
+    assert left["signature"] - left["email"] >= 80 * mm
+    assert left["signature"] + 50 * mm <= width - 14 * mm
+
+
+COLUMNS = ["name", "organisation", "email", "signature"]
+
+
 def test_the_attendance_list_csv(client, session, trainer):
     BookingFactory(
         session=session,
