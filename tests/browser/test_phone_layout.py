@@ -17,8 +17,8 @@ from tests.evaluations.conftest import ensure_default_questionnaires
 from tests.evaluations.factories import answer_end_of_session, delivered_session
 from tests.factories import AgencyFactory, BookingFactory, SessionFactory, UserFactory
 from tests.reports.conftest import build_dataset
-from training.models import Booking, Invoice
-from training.services.invoices import invoices_run
+from training.models import Booking, Invoice, InvoiceRun
+from training.services.invoice_runs import invoice_run_execute
 
 from .conftest import assert_accessible, screenshot, sign_in
 
@@ -152,14 +152,19 @@ def test_no_coordinator_page_scrolls_sideways_on_a_phone(browser_page, live_serv
         page.goto(live_server.url + path)
         return everyone(page, wide_tables=wide_tables)
 
+    visit(reverse("training:manage_home"), wide_tables=False)
     visit(reverse("training:manage_sessions") + "?when=all")
     visit(reverse("training:manage_session", args=[upcoming.pk]))
     visit(reverse("training:manage_session", args=[delivered.pk]), wide_tables=False)
     visit(reverse("training:manage_terms"))
     visit(reverse("training:manage_courses"), wide_tables=False)
+    visit(reverse("training:manage_venues"), wide_tables=False)
+    visit(reverse("training:message_session", args=[upcoming.pk]), wide_tables=False)
     visit(reverse("training:manage_charges"))
     visit(reverse("training:manage_invoices_run"), wide_tables=False)
-    invoices_run(period_end=date.today(), actor=cora)
+    run = InvoiceRun.objects.create(created_by=cora, period_end=date.today())
+    invoice_run_execute(run_id=run.pk)
+    visit(reverse("training:manage_invoice_run", args=[run.pk]), wide_tables=False)
     visit(reverse("training:manage_invoices"))
     visit(reverse("training:manage_invoice", args=[Invoice.objects.first().pk]), wide_tables=False)
     visit(reverse("accounts:people"))
