@@ -266,3 +266,22 @@ def test_someone_offered_a_place_by_the_same_change_is_not_promised_an_attachmen
     assert offered.to == [waiting.email]
     assert len(offered.attachments) == 1
     assert "A calendar invite is attached." in offered.body
+
+
+def test_the_email_of_a_late_cancellation_states_what_is_charged():
+    upcoming = session(course=CourseFactory(title="Working together", fee_pence=9000))
+    payer = person(pays=True, name="Bright Futures Ltd")
+    other = person()
+    with at(EARLY):
+        paying = booking_create(session=upcoming, delegate=payer, actor=payer)
+        free = booking_create(session=upcoming, delegate=other, actor=other)
+    with at(INSIDE_NOTICE):
+        booking_cancel(booking=paying, actor=payer)
+        booking_cancel(booking=free, actor=other)
+        outbox_deliver_all()
+    told = {m.to[0]: m.body for m in mail.outbox if m.subject.startswith("Booking cancelled")}
+    assert (
+        "so Bright Futures Ltd will be charged £90, the course fee, under the partnership's"
+        in told[payer.email]
+    )
+    assert "so Hillside Surgery will be charged £80, under the partnership's" in told[other.email]

@@ -22,7 +22,7 @@ from ..forms_manage import (
     TermsForm,
 )
 from ..models import Booking, Course, Session, Terms
-from ..rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
+from ..rules.cancellation import cancellation_would_be_late, free_cancellation_until
 from ..rules.money import pounds
 from ..rules.prices import PriceBasis, late_cancellation_charge_pence
 from ..selectors.catalogue import with_place_counts
@@ -242,7 +242,7 @@ def booking_cancel_view(request, pk):
             "late": late,
             "charge": pounds(late_cancellation_charge_pence(booking=booking)) if late else None,
             "charge_is_fee": PriceBasis.of(booking).agency_pays,
-            "free_until": free_cancellation_deadline(session=session, terms=booking.terms),
+            "free_until": free_cancellation_until(booking=booking),
         },
     )
 
