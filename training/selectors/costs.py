@@ -21,7 +21,6 @@ from ..rules.prices import (
     fee_pence,
     late_cancellation_charge_pence,
     late_cancellation_cost_pence,
-    late_cancellation_pence,
     non_attendance_pence,
 )
 from ..services.terms import terms_in_force
@@ -42,7 +41,6 @@ class BookingTerms:
     notice_deadline_passed: bool
     cancelling_now_is_late: bool
     late_cancellation_cost_gbp: Decimal  # the fee for paying organisations
-    late_cancellation_gbp: Decimal
     non_attendance_gbp: Decimal
     fee_gbp: Decimal
     promotion_grace_hours: int
@@ -101,7 +99,6 @@ def booking_terms_of(booking: Booking, *, basis: PriceBasis | None = None) -> Bo
         notice_deadline_passed=now >= deadline,
         cancelling_now_is_late=cancellation_would_be_late(booking=booking, at=now),
         late_cancellation_cost_gbp=pence_to_gbp(late_cancellation_cost_pence(terms, basis)),
-        late_cancellation_gbp=pence_to_gbp(late_cancellation_pence(terms, basis)),
         non_attendance_gbp=pence_to_gbp(non_attendance_pence(terms, basis)),
         fee_gbp=pence_to_gbp(fee_pence(terms, basis)),
         promotion_grace_hours=terms.promotion_grace_hours,
