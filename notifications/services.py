@@ -207,18 +207,22 @@ def outbox_enqueue_many(messages: Iterable[dict]) -> list[OutboxMessage]:
 
 
 def outbox_render(message: OutboxMessage) -> tuple[str, str]:
-    """The message's body and calendar invite (or ""), from today's data."""
-    context = {
-        "partnership_name": settings.COURSEBOOK_PARTNERSHIP_NAME,
-        "site_url": settings.COURSEBOOK_SITE_URL.rstrip("/"),
-        "support_email": settings.COURSEBOOK_SUPPORT_EMAIL,
-        **{name: _thaw(frozen) for name, frozen in message.context.items()},
-    }
-    body = render_to_string(f"emails/{message.template}.txt", context)
+    """The message's body and calendar invite (or ""), from today's data.
+
+    The body is told whether an invite goes with it (calendar_invite_attached), so it
+    mentions one only when there is one, whatever has changed since it was queued."""
     ics = ""
     if message.ics_builder and message.ics_object:
         build = import_string(message.ics_builder)
         ics = build(_thaw(message.ics_object), method=message.ics_method)
+    context = {
+        "partnership_name": settings.COURSEBOOK_PARTNERSHIP_NAME,
+        "site_url": settings.COURSEBOOK_SITE_URL.rstrip("/"),
+        "support_email": settings.COURSEBOOK_SUPPORT_EMAIL,
+        "calendar_invite_attached": bool(ics),
+        **{name: _thaw(frozen) for name, frozen in message.context.items()},
+    }
+    body = render_to_string(f"emails/{message.template}.txt", context)
     return body, ics
 
 

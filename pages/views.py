@@ -4,12 +4,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from privacy.retention import retention_terms
+from training.services.terms import terms_in_force
 
 from .health import broker_ok, database_ok
 
 
 def home(request):
-    return render(request, "pages/home.html")
+    return render(request, "pages/home.html", {"terms": terms_in_force()})
 
 
 def privacy(request):

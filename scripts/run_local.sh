@@ -11,6 +11,14 @@ PORT=${PORT:-8000}
 VENV=${VENV:-.venv}
 export DEBUG=${DEBUG:-true}
 
+# Links in mail and on certificates point at this server, unless SITE_URL says otherwise.
+# shellcheck source=scripts/site_url.sh
+. scripts/site_url.sh
+site_url=$(local_site_url "$HOST" "$PORT")
+if [ -n "$site_url" ]; then
+    export SITE_URL=$site_url
+fi
+
 # The filesystem broker needs its folders; mail goes to var/mail.
 mkdir -p var/celery/queue var/celery/processed var/celery/control var/mail
 
@@ -72,7 +80,8 @@ cat <<MSG
 
 ==============================================================================
  Coursebook is running at http://$HOST:$PORT/
- Mail it sends is written to var/mail/. Press Ctrl-C to stop.
+ Mail it sends is written to var/mail/, with links to ${SITE_URL:-the SITE_URL in .env}.
+ Press Ctrl-C to stop.
 MSG
 if [ -s var/demo-logins.txt ]; then
     echo

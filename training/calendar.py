@@ -38,7 +38,8 @@ def booking_ics(booking: Booking, *, method: str = "REQUEST") -> str:
     event.add(
         "description",
         f"{session.course.title} with {settings.COURSEBOOK_PARTNERSHIP_NAME}. "
-        f"Manage your booking: {settings.COURSEBOOK_SITE_URL}{booking.get_absolute_url()}",
+        "Manage your booking: "
+        f"{settings.COURSEBOOK_SITE_URL.rstrip('/')}{booking.get_absolute_url()}",
     )
     organizer = vCalAddress(f"mailto:{settings.COURSEBOOK_SUPPORT_EMAIL}")
     organizer.params["cn"] = vText(settings.COURSEBOOK_PARTNERSHIP_NAME)

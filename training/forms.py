@@ -1,29 +1,32 @@
 """Delegate-facing forms: the catalogue filters, booking, cancelling, handing a place on."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from django import forms
-from django.utils import timezone
 
 from accounts.models import Borough, User
 
 from .models import Course, Programme, Venue
 
-MONTHS_AHEAD = 12
 ACCESS_NEEDS_MAX_LENGTH = 1000
-
-
-def _coming_months() -> list[tuple[str, str]]:
-    today = timezone.localdate()
-    months = []
-    for offset in range(MONTHS_AHEAD):
-        year, month = divmod(today.month - 1 + offset, 12)
-        first = date(today.year + year, month + 1, 1)
-        months.append((first.strftime("%Y-%m"), first.strftime("%B %Y")))
-    return months
+SEARCH_MAX_LENGTH = 100
 
 
 class CatalogueFilterForm(forms.Form):
+    """The catalogue's search and filters. months: the months that have sessions listed
+    (training.selectors.catalogue.catalogue_months), the only ones offered."""
+
+    q = forms.CharField(
+        label="Search",
+        help_text="Words from a course's title or summary, for example neglect",
+        max_length=SEARCH_MAX_LENGTH,
+        required=False,
+        error_messages={
+            "max_length": f"Search words must be {SEARCH_MAX_LENGTH} characters or fewer"
+        },
+        widget=forms.TextInput(attrs={"type": "search", "spellcheck": "false"}),
+    )
     programme = forms.ChoiceField(
         label="Programme", choices=[("", "All programmes"), *Programme.choices], required=False
     )
@@ -34,7 +37,11 @@ class CatalogueFilterForm(forms.Form):
         to_field_name="code",
         required=False,
     )
-    month = forms.ChoiceField(label="Month", required=False)
+    month = forms.ChoiceField(
+        label="Month",
+        required=False,
+        error_messages={"invalid_choice": "Choose a month from the list"},
+    )
     borough = forms.ModelChoiceField(
         label="Venue borough",
         queryset=Borough.objects.filter(venues__isnull=False).distinct().order_by("name"),
@@ -49,9 +56,12 @@ class CatalogueFilterForm(forms.Form):
     )
     places_left = forms.BooleanField(label="Only sessions with places left", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, months: Iterable[date] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["month"].choices = [("", "Any month"), *_coming_months()]
+        self.fields["month"].choices = [
+            ("", "Any month"),
+            *((f"{month:%Y-%m}", f"{month:%B %Y}") for month in months),
+        ]
         self.fields["course"].label_from_instance = lambda course: course.title
 
     def filters(self) -> dict:
@@ -60,6 +70,8 @@ class CatalogueFilterForm(forms.Form):
             return {}
         data = self.cleaned_data
         filters = {}
+        if data["q"]:
+            filters["q"] = data["q"]
         if data["programme"]:
             filters["programme"] = data["programme"]
         if data["course"]:
@@ -74,6 +86,27 @@ class CatalogueFilterForm(forms.Form):
         if data["places_left"]:
             filters["places_left"] = True
         return filters
+
+    def described(self) -> str:
+        """What was searched for and filtered by, in words: "matching “neglect”, in March
+        2032, with places left"; empty when nothing was."""
+        filters = self.filters()
+        parts = []
+        if "q" in filters:
+            parts.append(f"matching “{filters['q']}”")
+        if "programme" in filters:
+            parts.append(f"in the {Programme(filters['programme']).label} programme")
+        if "course" in filters:
+            parts.append(f"of {filters['course'].title}")
+        if "month" in filters:
+            parts.append(f"in {filters['month']:%B %Y}")
+        if "borough" in filters:
+            parts.append(f"at venues in {filters['borough'].name}")
+        if "venue" in filters:
+            parts.append(f"at {filters['venue'].name}")
+        if "places_left" in filters:
+            parts.append("with places left")
+        return ", ".join(parts)
 
 
 class BookingForm(forms.Form):

@@ -202,6 +202,9 @@ def test_without_javascript_a_delegate_finds_books_and_cancels(
     page = browser_page_without_javascript
 
     page.goto(live_server.url + "/training/")
+    # On a phone the filters wait behind their toggle, which opens without JavaScript.
+    expect(page.get_by_label("Course")).to_be_hidden()
+    page.locator("summary", has_text="Filter").click()
     page.get_by_label("Course").select_option(label="Working with families")
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(re.compile(r"/training/\?"))
@@ -221,3 +224,31 @@ def test_without_javascript_a_delegate_finds_books_and_cancels(
     booking = Booking.objects.get(delegate=delegate)
     assert booking.status == Booking.Status.CANCELLED
     assert not booking.cancelled_late
+
+
+def test_the_catalogue_filters_wait_behind_a_toggle_on_a_phone_and_stand_open_when_wide(
+    browser_page, live_server
+):
+    SessionFactory(course__title="Working with families")
+    SessionFactory(course__title="Safer recruitment")
+    page = browser_page
+
+    page.goto(live_server.url + "/training/")
+    search = page.get_by_label("Search", exact=True)
+    expect(search).to_be_hidden()
+    # The sessions come first: the first one is on the screen without scrolling.
+    expect(page.locator('a[href^="/training/sessions/"]').first).to_be_in_viewport()
+    page.locator("summary", has_text="Filter").click()
+    search.fill("FAMILIES")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"/training/\?"))
+    expect(page.locator("main")).to_contain_text("1 session matching “FAMILIES”.")
+    expect(page.get_by_role("link", name="Working with families").first).to_be_visible()
+    assert page.get_by_role("link", name="Safer recruitment").count() == 0
+    assert_accessible(page)
+
+    # Beside the sessions on a wider screen, the filters are open and need no toggle.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(search).to_be_visible()
+    expect(page.locator("summary", has_text="Filter")).to_be_hidden()
+    assert_accessible(page)

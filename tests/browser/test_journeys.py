@@ -180,7 +180,7 @@ def test_a_practitioner_registers_books_waits_is_promoted_and_cancels_late(
     page.get_by_role("button", name="Cancel the booking").click()
     page.wait_for_url(re.compile(rf"/training/bookings/{booked.pk}/cancel/$"))
     expect(page.locator(".govuk-warning-text")).to_contain_text(
-        f"This is a late cancellation. Holland Park School will be charged {charge}."
+        f"Cancelling now will cost Holland Park School {charge}: it is a late cancellation."
     )
     assert_accessible(page)
     screenshot(page, "journey-late-cancellation")

@@ -54,7 +54,7 @@ def test_trainer_marks_saves_and_closes_the_register(browser_page, live_server):
     page.get_by_role("link", name="My sessions").first.click()
     page.wait_for_url(re.compile(r"/training/my-sessions/$"))
     assert_accessible(page)
-    page.get_by_role("link", name=re.compile("Working with families")).click()
+    page.get_by_role("link", name=re.compile(r"^Working with families")).click()
     page.wait_for_url(re.compile(rf"/sessions/{session.pk}/register/$"))
 
     page.get_by_role("group", name="Asha Patel").get_by_label("Attended").check()

@@ -121,7 +121,7 @@ def test_booking_page_shows_the_organisation_and_what_cancelling_late_costs(clie
     assert reverse("accounts:organisation_change") in page
     assert "Jo Boss" in page
     assert 'value="jo@example.org"' in page
-    assert "Cancelling is free until <strong>Friday 30 January 2032, 9:30 a.m.</strong>" in page
+    assert "Cancelling is free until <strong>9:30 a.m. on Friday 30 January 2032</strong>" in page
     assert "will be charged £80" in page
     assert "Confirm booking" in page
 
@@ -334,7 +334,7 @@ def test_cancelling_late_states_the_charge_first(client, delegate):
     with time_machine.travel(datetime(2032, 1, 30, 9, 31, tzinfo=LONDON), tick=False):
         client.force_login(delegate, backend=BACKEND)
         page = text(client.get(url))
-        assert f"This is a late cancellation. {delegate.agency.name} will be charged £80." in page
+        assert f"Cancelling now will cost {delegate.agency.name} £80: it is a late" in page
         assert 'name="late_shown" value="1"' in page
         response = client.post(url, {"late_shown": "1"})
         booking.refresh_from_db()
@@ -357,7 +357,7 @@ def test_a_page_opened_while_cancelling_was_free_cancels_nothing_once_it_is_late
     assert response.status_code == 200
     page = text(response)
     assert "What cancelling costs has changed since the page was opened" in page
-    assert f"{delegate.agency.name} will be charged £80." in page
+    assert f"Cancelling now will cost {delegate.agency.name} £80" in page
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
     assert not Charge.objects.exists()

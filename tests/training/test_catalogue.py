@@ -98,7 +98,7 @@ def test_catalogue_filters_by_programme_course_month_borough_venue_and_places_le
     assert listed(venue=in_feb.venue.pk) == {in_feb.pk}
     assert listed(places_left="on") == {in_march.pk}
     assert listed(programme="core", places_left="on") == set()
-    assert "No sessions match your filters" in catalogue(
+    assert "No sessions in the Core (mandatory) programme, with places left." in catalogue(
         client, programme="core", places_left="on"
     )
 
@@ -108,7 +108,7 @@ def test_unfiltered_catalogue_lists_courses_without_sessions(client):
     page = catalogue(client)
     assert "Nothing scheduled" in page
     assert "No sessions scheduled at the moment" in page
-    assert "No sessions match your filters" in catalogue(client, places_left="on")
+    assert "No sessions with places left." in catalogue(client, places_left="on")
 
 
 def test_invalid_filter_shows_an_error_not_a_crash(client):

@@ -14,10 +14,24 @@ def free_cancellation_deadline(*, session: Session, terms: Terms) -> datetime:
     return working_days_before(session.starts_at, terms.notice_working_days)
 
 
-def _in_grace(booking: Booking, at: datetime) -> bool:
+def _grace_ends(booking: Booking) -> datetime | None:
     if booking.promoted_at is None:
-        return False
-    return at < booking.promoted_at + timedelta(hours=booking.terms.promotion_grace_hours)
+        return None
+    return booking.promoted_at + timedelta(hours=booking.terms.promotion_grace_hours)
+
+
+def _in_grace(booking: Booking, at: datetime) -> bool:
+    ends = _grace_ends(booking)
+    return ends is not None and at < ends
+
+
+def free_cancellation_until(*, booking: Booking) -> datetime:
+    """When cancelling a place stops being free: the notice deadline, or the end of the
+    grace a place offered from the waiting list has, if that is later (the moment from
+    which cancellation_would_be_late says yes)."""
+    deadline = free_cancellation_deadline(session=booking.session, terms=booking.terms)
+    grace_ends = _grace_ends(booking)
+    return max(deadline, grace_ends) if grace_ends else deadline
 
 
 def cancellation_would_be_late(*, booking: Booking, at: datetime | None = None) -> bool:

@@ -36,6 +36,15 @@ class PriceBasis:
         )
 
     @classmethod
+    def for_course(cls, *, course: Course, agency_pays: bool) -> "PriceBasis":
+        """For a booking made now by an organisation not yet known, that pays or not."""
+        return cls(
+            half_day=course.is_half_day,
+            agency_pays=agency_pays,
+            course_fee_pence=course.fee_pence,
+        )
+
+    @classmethod
     def of(cls, booking: Booking) -> "PriceBasis":
         """What the booking froze when it was made."""
         return cls(
@@ -71,13 +80,17 @@ def fee_pence(terms: Terms, basis: PriceBasis) -> int:
     return terms.fee_half_day_pence if basis.half_day else terms.fee_full_day_pence
 
 
-def late_cancellation_charge_pence(*, booking: Booking) -> int:
+def late_cancellation_cost_pence(terms: Terms, basis: PriceBasis) -> int:
     """What a late cancellation costs the organisation: the fee for paying organisations,
     otherwise the late-cancellation charge."""
-    basis = PriceBasis.of(booking)
     if basis.agency_pays:
-        return fee_pence(booking.terms, basis)
-    return late_cancellation_pence(booking.terms, basis)
+        return fee_pence(terms, basis)
+    return late_cancellation_pence(terms, basis)
+
+
+def late_cancellation_charge_pence(*, booking: Booking) -> int:
+    """What a late cancellation of this booking costs, priced as it was made."""
+    return late_cancellation_cost_pence(booking.terms, PriceBasis.of(booking))
 
 
 def charge_due(booking: Booking) -> tuple[str, int] | None:

@@ -11,7 +11,7 @@ from django.db.models import (
     QuerySet,
     Value,
 )
-from django.db.models.functions import Greatest
+from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
 
 from accounts.models import Borough
@@ -51,8 +51,36 @@ def with_place_counts(sessions: QuerySet[Session]) -> QuerySet[Session]:
     ).annotate(places_left=Greatest(F("capacity") - F("confirmed_count"), Value(0)))
 
 
+def listed_sessions() -> QuerySet[Session]:
+    """What the catalogue lists: upcoming scheduled sessions of active courses."""
+    return upcoming_sessions().filter(course__is_active=True)
+
+
+def catalogue_months() -> list[date]:
+    """The first day of each month (in London) with a session the catalogue lists, in
+    order: one query."""
+    months = (
+        listed_sessions()
+        .select_related(None)
+        .annotate(month=TruncMonth("starts_at", tzinfo=timezone.get_current_timezone()))
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by("month")
+    )
+    return [month.date() for month in months]
+
+
+# A keyword search looks for each of its first few words; longer queries add nothing.
+SEARCH_MAX_WORDS = 8
+
+
+def search_words(q: str) -> list[str]:
+    return q.split()[:SEARCH_MAX_WORDS]
+
+
 def catalogue_sessions(
     *,
+    q: str = "",
     programme: str = "",
     course: Course | None = None,
     month: date | None = None,
@@ -60,8 +88,14 @@ def catalogue_sessions(
     venue: Venue | None = None,
     places_left: bool = False,
 ) -> QuerySet[Session]:
-    """Upcoming scheduled sessions of active courses, with their place counts, filtered."""
-    sessions = with_place_counts(upcoming_sessions().filter(course__is_active=True))
+    """Upcoming scheduled sessions of active courses, with their place counts, filtered.
+
+    q: words that must each appear in the course's title or summary, in any case."""
+    sessions = with_place_counts(listed_sessions())
+    for word in search_words(q):
+        sessions = sessions.filter(
+            Q(course__title__icontains=word) | Q(course__summary__icontains=word)
+        )
     if programme:
         sessions = sessions.filter(course__programme=programme)
     if course is not None:
@@ -97,25 +131,33 @@ class CourseListing:
         return len(self.sessions) - len(self.shown_sessions)
 
 
+@dataclass
+class CatalogueListings:
+    programmes: list[tuple[str, list[CourseListing]]]
+    session_count: int  # the sessions that match, all of them (not only those shown)
+
+
 def catalogue_listings(
     *,
+    q: str = "",
     programme: str = "",
     course: Course | None = None,
     month: date | None = None,
     borough: Borough | None = None,
     venue: Venue | None = None,
     places_left: bool = False,
-) -> list[tuple[str, list[CourseListing]]]:
+) -> CatalogueListings:
     """Courses by programme, each with its matching upcoming sessions: two queries.
 
-    Unfiltered, every active course is listed (some with no sessions); filtered, only
-    the courses with a matching session. Each course shows its first few sessions,
-    or all of them when the filter picks that course.
+    Unfiltered, every active course is listed (some with no sessions); filtered or
+    searched, only the courses with a matching session. Each course shows its first few
+    sessions, or all of them when the filter picks that course.
     """
-    filtered = bool(programme or course or month or borough or venue or places_left)
+    filtered = bool(q or programme or course or month or borough or venue or places_left)
     limit = None if course else CATALOGUE_SESSIONS_PER_COURSE
     sessions = list(
         catalogue_sessions(
+            q=q,
             programme=programme,
             course=course,
             month=month,
@@ -135,7 +177,12 @@ def catalogue_listings(
         listings[course.programme].append(
             CourseListing(course, by_course.get(course.pk, []), limit)
         )
-    return [(label, listings[value]) for value, label in Programme.choices if listings[value]]
+    return CatalogueListings(
+        programmes=[
+            (label, listings[value]) for value, label in Programme.choices if listings[value]
+        ],
+        session_count=len(sessions),
+    )
 
 
 def session_with_counts(pk: int) -> Session:

@@ -12,6 +12,7 @@ from ..models import Booking, Session, Terms
 from ..rules.cancellation import (
     cancellation_would_be_late,
     free_cancellation_deadline,
+    free_cancellation_until,
     free_only_by_promotion_grace,
 )
 from ..rules.money import pence_to_gbp
@@ -19,7 +20,7 @@ from ..rules.prices import (
     PriceBasis,
     fee_pence,
     late_cancellation_charge_pence,
-    late_cancellation_pence,
+    late_cancellation_cost_pence,
     non_attendance_pence,
 )
 from ..services.terms import terms_in_force
@@ -27,37 +28,77 @@ from ..services.terms import terms_in_force
 
 @dataclass
 class BookingTerms:
-    """The terms a booking made now would be judged by, for this organisation."""
+    """The terms a booking is (or a booking made now would be) judged by, for its
+    organisation, and what cancelling it now would cost."""
 
     terms: Terms
     pays_for_places: bool
+    waiting: bool  # a place on the waiting list, which is free to leave
+    # When cancelling stops being free, and whether that is because the place was offered
+    # from the waiting list (its grace) rather than the notice period.
     free_cancellation_until: datetime
-    late_cancellation_gbp: Decimal
+    free_by_promotion_grace: bool
+    notice_deadline_passed: bool
+    cancelling_now_is_late: bool
+    late_cancellation_cost_gbp: Decimal  # the fee for paying organisations
     non_attendance_gbp: Decimal
     fee_gbp: Decimal
     promotion_grace_hours: int
 
 
-def booking_terms(*, session: Session, agency: Agency) -> BookingTerms:
-    """What a booking made now would be judged by."""
-    return _terms_for(
-        session=session,
-        terms=terms_in_force(),
+def booking_terms(*, session: Session, agency: Agency, waiting: bool = False) -> BookingTerms:
+    """What a booking made now would be judged by: a place, or with `waiting` a place on
+    the waiting list."""
+    return booking_terms_of(
+        Booking(
+            session=session,
+            terms=terms_in_force(),
+            status=Booking.Status.WAITLISTED if waiting else Booking.Status.CONFIRMED,
+        ),
         basis=PriceBasis.now(course=session.course, agency=agency),
     )
 
 
-def booking_terms_of(booking: Booking) -> BookingTerms:
-    """What a booking is judged by: the terms and price it was made under."""
-    return _terms_for(session=booking.session, terms=booking.terms, basis=PriceBasis.of(booking))
+@dataclass
+class TermsForEither:
+    """For someone whose organisation is not known yet: the terms if it pays for places,
+    and if it does not."""
+
+    paying: BookingTerms
+    not_paying: BookingTerms
 
 
-def _terms_for(*, session: Session, terms: Terms, basis: PriceBasis) -> BookingTerms:
+def booking_terms_for_either(*, session: Session, waiting: bool = False) -> TermsForEither:
+    terms = terms_in_force()
+    status = Booking.Status.WAITLISTED if waiting else Booking.Status.CONFIRMED
+    would_be = Booking(session=session, terms=terms, status=status)
+    return TermsForEither(
+        paying=booking_terms_of(
+            would_be, basis=PriceBasis.for_course(course=session.course, agency_pays=True)
+        ),
+        not_paying=booking_terms_of(
+            would_be, basis=PriceBasis.for_course(course=session.course, agency_pays=False)
+        ),
+    )
+
+
+def booking_terms_of(booking: Booking, *, basis: PriceBasis | None = None) -> BookingTerms:
+    """What a booking is judged by: the terms and price it was made under (or, for one not
+    made yet, the basis given)."""
+    terms = booking.terms
+    basis = basis or PriceBasis.of(booking)
+    now = timezone.now()
+    deadline = free_cancellation_deadline(session=booking.session, terms=terms)
+    free_until = free_cancellation_until(booking=booking)
     return BookingTerms(
         terms=terms,
         pays_for_places=basis.agency_pays,
-        free_cancellation_until=free_cancellation_deadline(session=session, terms=terms),
-        late_cancellation_gbp=pence_to_gbp(late_cancellation_pence(terms, basis)),
+        waiting=booking.status == Booking.Status.WAITLISTED,
+        free_cancellation_until=free_until,
+        free_by_promotion_grace=free_until > deadline,
+        notice_deadline_passed=now >= deadline,
+        cancelling_now_is_late=cancellation_would_be_late(booking=booking, at=now),
+        late_cancellation_cost_gbp=pence_to_gbp(late_cancellation_cost_pence(terms, basis)),
         non_attendance_gbp=pence_to_gbp(non_attendance_pence(terms, basis)),
         fee_gbp=pence_to_gbp(fee_pence(terms, basis)),
         promotion_grace_hours=terms.promotion_grace_hours,
@@ -72,6 +113,7 @@ def late_cancellation_charge_gbp(booking: Booking) -> Decimal:
 class CancellationPreview:
     late: bool
     charge_gbp: Decimal
+    charge_is_fee: bool  # the course fee of a paying organisation
     free_cancellation_until: datetime
     in_promotion_grace: bool
 
@@ -83,8 +125,7 @@ def cancellation_preview(booking: Booking) -> CancellationPreview:
     return CancellationPreview(
         late=late,
         charge_gbp=late_cancellation_charge_gbp(booking) if late else Decimal(0),
-        free_cancellation_until=free_cancellation_deadline(
-            session=booking.session, terms=booking.terms
-        ),
+        charge_is_fee=PriceBasis.of(booking).agency_pays,
+        free_cancellation_until=free_cancellation_until(booking=booking),
         in_promotion_grace=free_only_by_promotion_grace(booking=booking, at=now),
     )

@@ -83,7 +83,11 @@ def book(request, pk):
         not_bookable = str(error)
     else:
         not_bookable = ""
-    terms = booking_terms(session=session, agency=user.agency) if user.agency else None
+    terms = (
+        booking_terms(session=session, agency=user.agency, waiting=not session.places_left)
+        if user.agency
+        else None
+    )
     return render(
         request,
         "training/book.html",

@@ -24,7 +24,7 @@ from ..forms_manage import (
     TermsForm,
 )
 from ..models import Booking, Course, Session, Terms
-from ..rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
+from ..rules.cancellation import cancellation_would_be_late, free_cancellation_until
 from ..rules.days import day_bounds, week_bounds
 from ..rules.money import pounds
 from ..rules.prices import PriceBasis, late_cancellation_charge_pence
@@ -260,7 +260,7 @@ def booking_cancel_view(request, pk):
             "late": late,
             "charge": pounds(late_cancellation_charge_pence(booking=booking)) if late else None,
             "charge_is_fee": PriceBasis.of(booking).agency_pays,
-            "free_until": free_cancellation_deadline(session=session, terms=booking.terms),
+            "free_until": free_cancellation_until(booking=booking),
         },
     )
 
