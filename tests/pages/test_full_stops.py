@@ -8,6 +8,7 @@ import re
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +18,23 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services.people import user_register
+from accounts.models import OrganisationChange, OrganisationRequest, Sector
+from accounts.services.credentials import (
+    email_change_confirm,
+    email_change_request,
+    user_change_password,
+)
+from accounts.services.organisations import (
+    organisation_request_approve,
+    organisation_request_merge,
+    organisation_request_reject,
+)
+from accounts.services.people import (
+    organisation_change_confirm,
+    organisation_change_reject,
+    organisation_change_request,
+    user_register,
+)
 from evaluations.models import SurveyKind
 from evaluations.services.follow_ups import follow_ups_run
 from evaluations.services.invitations import (
@@ -28,8 +45,14 @@ from notifications.models import OutboxMessage
 from notifications.services import outbox_deliver_all
 from tests import test_access_matrix
 from tests.factories import AgencyFactory, CourseFactory, SessionFactory, UserFactory, trainer
-from training.services.bookings import booking_cancel, booking_create, booking_substitute
+from training.services.bookings import (
+    booking_cancel,
+    booking_create,
+    booking_create_with_new_account,
+    booking_substitute,
+)
 from training.services.invoices import invoices_run
+from training.services.messages import session_message_send
 from training.services.registers import attendance_mark, register_close, walk_in_add
 from training.services.sessions import reminders_queue_due, session_cancel, session_update
 
@@ -104,10 +127,33 @@ def test_no_email_ends_a_sentence_on_a_morning_time(client):
         cancelled = SessionFactory(course=course, starts_at=STARTS, ends_at=ENDS)
         booking_create(session=cancelled, delegate=colleague, actor=colleague)
         session_cancel(session=cancelled, actor=coordinator, reason="The trainer is ill")
+        someone_new = SessionFactory(course=course, starts_at=STARTS, ends_at=ENDS)
+        booking_create_with_new_account(
+            session=someone_new,
+            full_name="Ann Other",
+            email="ann.other@example.org",
+            agency=school,
+            actor=coordinator,
+        )
+        session_message_send(
+            session=morning,
+            actor=coordinator,
+            subject="Room change",
+            body="We are in the Council Chamber.",
+            groups=["booked"],
+            submission_key=uuid4(),
+        )
+        organisations_decided(coordinator, school=school, other=paying)
+        user_change_password(user=fifth, password="another-long-password-42")
+        email_change_request(user=fifth, new_email=colleague.email)  # taken: its owner is told
+        email_change_request(user=fifth, new_email="fifth.new@example.org")
         for email in ("new@example.org", first.email):  # a new account, and an existing one
             user_register(
                 email=email, password="a-long-test-password", full_name="N", agency=school
             )
+        outbox_deliver_all()
+        link = next(m.body for m in mail.outbox if "/account/email/confirm/" in m.body)
+        email_change_confirm(token=re.search(r"/account/email/confirm/([^/\s]+)/", link)[1])
         outbox_deliver_all()
     with at(STARTS - timedelta(days=7)):
         reminders_queue_due()
@@ -160,6 +206,38 @@ def test_no_email_ends_a_sentence_on_a_morning_time(client):
         for message in mail.outbox
     }
     assert not {subject: texts for subject, texts in found.items() if texts}
+
+
+def organisations_decided(coordinator, *, school, other):
+    """Organisation requests approved, merged and turned down; moves confirmed and turned
+    down: each emails the person."""
+    for decide in (
+        lambda request: organisation_request_approve(request=request, actor=coordinator),
+        lambda request: organisation_request_merge(
+            request=request, agency=school, actor=coordinator
+        ),
+        lambda request: organisation_request_reject(
+            request=request, actor=coordinator, note="Not in the partnership's area"
+        ),
+    ):
+        person = UserFactory(agency=None)
+        decide(
+            OrganisationRequest.objects.create(
+                requested_by=person,
+                name=f"Organisation of {person.full_name}",
+                sector=Sector.HEALTH,
+                borough=school.borough,
+            )
+        )
+    for decide in (
+        lambda change: organisation_change_confirm(change=change, actor=coordinator),
+        lambda change: organisation_change_reject(
+            change=change, actor=coordinator, note="They still work at the school"
+        ),
+    ):
+        person = UserFactory(agency=school)
+        organisation_change_request(user=person, agency=other)
+        decide(OrganisationChange.objects.get(user=person, status="pending"))
 
 
 @pytest.fixture
