@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 from django.urls import reverse
 
 from notifications.services import outbox_enqueue
+from pages.form_fields import OneLineField
 
 from .models import Agency, Borough, Role, Sector, User
 from .signin import email_normalise
@@ -19,7 +20,7 @@ class AgencyChoiceField(forms.ModelChoiceField):
 
 
 class RegistrationForm(forms.Form):
-    full_name = forms.CharField(
+    full_name = OneLineField(
         label="Full name", max_length=200, error_messages={"required": "Enter your full name"}
     )
     email = forms.EmailField(
@@ -31,14 +32,14 @@ class RegistrationForm(forms.Form):
             "invalid": "Enter an email address in the correct format, like name@example.org",
         },
     )
-    job_title = forms.CharField(
+    job_title = OneLineField(
         label="Job title", max_length=200, error_messages={"required": "Enter your job title"}
     )
     agency = AgencyChoiceField(label="Organisation", required=False)
     organisation_not_listed = forms.BooleanField(
         label="My organisation is not listed", required=False
     )
-    new_organisation_name = forms.CharField(
+    new_organisation_name = OneLineField(
         label="Name of your organisation", max_length=200, required=False
     )
     new_organisation_sector = forms.ChoiceField(
@@ -50,7 +51,7 @@ class RegistrationForm(forms.Form):
         empty_label="Select a borough",
         required=False,
     )
-    line_manager_name = forms.CharField(
+    line_manager_name = OneLineField(
         label="Line manager's name (optional)", max_length=200, required=False
     )
     line_manager_email = forms.EmailField(
@@ -256,8 +257,8 @@ class EmailChangeForm(CurrentPasswordMixin, forms.Form):
 
 
 class DetailsForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=200)
-    line_manager_name = forms.CharField(
+    full_name = OneLineField(label="Full name", max_length=200)
+    line_manager_name = OneLineField(
         label="Line manager's name (optional)", max_length=200, required=False
     )
     line_manager_email = forms.EmailField(
@@ -274,7 +275,7 @@ class DetailsForm(forms.Form):
 
 class ChangeOrganisationForm(forms.Form):
     agency = AgencyChoiceField(label="New organisation")
-    job_title = forms.CharField(label="Job title there", max_length=200)
+    job_title = OneLineField(label="Job title there", max_length=200)
 
 
 class AgencyForm(forms.ModelForm):
@@ -314,6 +315,11 @@ class AgencyForm(forms.ModelForm):
             "purchase_order_ref",
             "is_active",
         ]
+        field_classes = {
+            "name": OneLineField,
+            "invoice_contact_name": OneLineField,
+            "purchase_order_ref": OneLineField,
+        }
         labels = {
             "name": "Organisation name",
             "pays_for_places": "Pays for places",
@@ -409,7 +415,7 @@ class OrganisationChangeDecisionForm(forms.Form):
 
 
 class AgencyFilterForm(forms.Form):
-    q = forms.CharField(
+    q = OneLineField(
         label="Search by name",
         required=False,
         max_length=200,
@@ -421,7 +427,7 @@ class AgencyFilterForm(forms.Form):
 
 
 class PersonSearchForm(forms.Form):
-    q = forms.CharField(
+    q = OneLineField(
         label="Search by name or email address",
         required=False,
         max_length=200,

@@ -3,6 +3,8 @@ learning outcome in its own group (no rating grids)."""
 
 from django import forms
 
+from pages.form_fields import OneLineField
+
 from .models import Answer, OutcomeRating, Question, Rating
 from .services.responses import OUTCOME_FIELDS, PageAnswers
 
@@ -146,7 +148,7 @@ def initial_from(questions, outcomes, answers: list[Answer], ratings: list[Outco
 class QuestionnaireEditForm(forms.Form):
     """The wording of a questionnaire: its title, introduction and each question."""
 
-    title = forms.CharField(label="Title", max_length=200)
+    title = OneLineField(label="Title", max_length=200)
     introduction = forms.CharField(
         label="Introduction", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

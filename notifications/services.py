@@ -102,6 +102,12 @@ def _thaw(frozen: dict):
 WITHHOLD_BODY = "_withhold_body"
 
 
+def one_line(subject: str) -> str:
+    """A subject on one line: a line break in a course's title or an organisation's name
+    would otherwise stop the message at the mail library (a header holds one line)."""
+    return " ".join(subject.split())
+
+
 def _message(
     *,
     kind: str,
@@ -121,7 +127,7 @@ def _message(
         kind=kind,
         to=sorted({address.lower() for address in to if address}),
         cc=sorted({address.lower() for address in cc if address}),
-        subject=subject,
+        subject=one_line(subject),
         template=template,
         context={name: _freeze(value) for name, value in context.items()}
         | ({WITHHOLD_BODY: _freeze(True)} if withhold_body else {}),
@@ -237,7 +243,7 @@ def _send(message: OutboxMessage) -> None:
     body, ics = outbox_render(message)
     message.body = "" if WITHHOLD_BODY in message.context else body
     email = EmailMultiAlternatives(
-        subject=message.subject,
+        subject=one_line(message.subject),
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=message.to,

@@ -6,6 +6,7 @@ from datetime import date
 from django import forms
 
 from accounts.models import Borough, User
+from pages.form_fields import OneLineField
 
 from .models import Course, Programme, Venue
 
@@ -17,7 +18,7 @@ class CatalogueFilterForm(forms.Form):
     """The catalogue's search and filters. months: the months that have sessions listed
     (training.selectors.catalogue.catalogue_months), the only ones offered."""
 
-    q = forms.CharField(
+    q = OneLineField(
         label="Search",
         help_text="Words from a course's title or summary, for example neglect",
         max_length=SEARCH_MAX_LENGTH,

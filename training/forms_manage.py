@@ -15,6 +15,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Agency, Borough, Role, User
+from pages.form_fields import DecimalNumberField, OneLineField
 
 from .models import Course, LearningOutcome, Programme, Session, Terms, Venue
 from .rules.days import local_datetime
@@ -390,7 +391,7 @@ class BookPeopleForm(forms.Form):
 class BookNewPersonForm(forms.Form):
     """Someone with no account yet: their name, email address and organisation."""
 
-    full_name = forms.CharField(
+    full_name = OneLineField(
         label="Full name",
         max_length=200,
         error_messages={
@@ -453,7 +454,7 @@ def pounds_to_pence(value: Decimal) -> int:
     return int((value * 100).to_integral_value())
 
 
-class MoneyField(forms.DecimalField):
+class MoneyField(DecimalNumberField):
     """Pounds and pence typed as 40 or 40.00; the value is whole pence."""
 
     def __init__(self, **kwargs):
@@ -461,10 +462,12 @@ class MoneyField(forms.DecimalField):
             max_digits=8,
             decimal_places=2,
             min_value=Decimal(0),
+            max_value=Decimal("999999.99"),
             error_messages={
                 "required": "Enter an amount in pounds, for example 40.00",
                 "invalid": "Enter an amount in pounds, for example 40.00",
                 "min_value": "Enter an amount of £0.00 or more",
+                "max_value": "Enter an amount of £999,999.99 or less",
                 "max_decimal_places": "Enter an amount in pounds and pence, for example 40.50",
             },
             widget=forms.TextInput(
@@ -596,7 +599,7 @@ class CourseForm(forms.Form):
         },
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
     )
-    title = forms.CharField(
+    title = OneLineField(
         label="Title",
         max_length=200,
         error_messages={
@@ -613,14 +616,14 @@ class CourseForm(forms.Form):
             "invalid_choice": "Choose the programme from the list",
         },
     )
-    level = forms.CharField(
+    level = OneLineField(
         label="Level (optional)",
         max_length=50,
         required=False,
         help_text="For example, Level 3.",
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
     )
-    duration_hours = forms.DecimalField(
+    duration_hours = DecimalNumberField(
         label="Length, in hours",
         max_digits=3,
         decimal_places=1,
@@ -721,7 +724,7 @@ class CourseForm(forms.Form):
 
     @staticmethod
     def _outcome_field(number: int) -> forms.CharField:
-        return forms.CharField(
+        return OneLineField(
             label=f"Learning outcome {number}",
             max_length=300,
             required=False,
@@ -851,7 +854,7 @@ class VenueForm(forms.Form):
 
     IN_PERSON, ONLINE = "in_person", "online"
 
-    name = forms.CharField(
+    name = OneLineField(
         label="Name",
         max_length=200,
         help_text="As delegates will see it, for example Hammersmith Town Hall, Room 2.",

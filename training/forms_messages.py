@@ -2,6 +2,8 @@
 
 from django import forms
 
+from pages.form_fields import OneLineField
+
 from .services.messages import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
 
 
@@ -28,7 +30,7 @@ class SessionMessageForm(forms.Form):
             "invalid_choice": "Select who to send the message to from the list",
         },
     )
-    subject = forms.CharField(
+    subject = OneLineField(
         label="Subject",
         max_length=SUBJECT_MAX_LENGTH,
         help_text="For example, “Room change for 3 December”.",

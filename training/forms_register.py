@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django import forms
 
 from accounts.models import Agency
+from pages.form_fields import OneLineField
 
 from .models import Booking
 
@@ -59,7 +60,7 @@ class RegisterForm(forms.Form):
 
 
 class WalkInForm(forms.Form):
-    full_name = forms.CharField(
+    full_name = OneLineField(
         label="Full name",
         max_length=200,
         error_messages={"required": "Enter the person's full name"},

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from pages.form_fields import OneLineField
+
 from ..documents import render_pdf
 from ..errors import TrainingError
 from ..models import Booking, Certificate
@@ -80,7 +82,7 @@ def certificate_download(request, pk):
 
 
 class CertificateCodeForm(forms.Form):
-    code = forms.CharField(
+    code = OneLineField(
         label="Certificate code",
         help_text=f"It is on the certificate, for example {CODE_EXAMPLE}",
         max_length=40,
