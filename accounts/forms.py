@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 from django.urls import reverse
 
 from notifications.services import outbox_enqueue
-from pages.form_fields import OneLineField
+from pages.form_fields import EmailAddressField, OneLineField
 
 from .models import Agency, Borough, Role, Sector, User
 from .signin import email_normalise
@@ -23,8 +23,7 @@ class RegistrationForm(forms.Form):
     full_name = OneLineField(
         label="Full name", max_length=200, error_messages={"required": "Enter your full name"}
     )
-    email = forms.EmailField(
-        max_length=254,
+    email = EmailAddressField(
         label="Work email address",
         help_text="We will send a link to confirm it.",
         error_messages={
@@ -54,8 +53,7 @@ class RegistrationForm(forms.Form):
     line_manager_name = OneLineField(
         label="Line manager's name (optional)", max_length=200, required=False
     )
-    line_manager_email = forms.EmailField(
-        max_length=254,
+    line_manager_email = EmailAddressField(
         label="Line manager's email address (optional)",
         required=False,
         help_text="We copy them into booking confirmations, reminders and non-attendance notices.",
@@ -219,7 +217,7 @@ class CurrentPasswordChangeForm(CurrentPasswordMixin, PasswordChangeForm):
 
 
 class EmailChangeForm(CurrentPasswordMixin, forms.Form):
-    email = forms.EmailField(
+    email = EmailAddressField(
         label="New email address",
         help_text="We will send a link to it. Until you open the link, you sign in with "
         "your current email address.",
@@ -261,7 +259,7 @@ class DetailsForm(forms.Form):
     line_manager_name = OneLineField(
         label="Line manager's name (optional)", max_length=200, required=False
     )
-    line_manager_email = forms.EmailField(
+    line_manager_email = EmailAddressField(
         max_length=254, label="Line manager's email address (optional)", required=False
     )
     access_needs = forms.CharField(
@@ -319,6 +317,7 @@ class AgencyForm(forms.ModelForm):
             "name": OneLineField,
             "invoice_contact_name": OneLineField,
             "purchase_order_ref": OneLineField,
+            "invoice_contact_email": EmailAddressField,
         }
         labels = {
             "name": "Organisation name",

@@ -118,6 +118,10 @@ def verify_email(request, uidb64, token):
         user_verify_email(user=user, token=token)
     except (ValueError, TypeError, OverflowError, User.DoesNotExist, AccountError):
         return render(request, "accounts/verify_failed.html", status=400)
+    if request.user.is_authenticated and request.user.pk != user.pk:
+        # Opened where someone else is signed in: say nothing of the other account.
+        messages.success(request, "The email address is confirmed.")
+        return redirect("accounts:profile")
     signed_in = request.user.is_authenticated
     messages.success(request, _confirmed_message(user, signed_in=signed_in))
     return redirect("accounts:profile" if signed_in else "accounts:login")
@@ -260,9 +264,12 @@ def email_change_confirm_view(request, token):
         return render(
             request, "accounts/email_change_failed.html", {"problem": str(error)}, status=400
         )
+    if request.user.is_authenticated and request.user.pk != user.pk:
+        # Opened where someone else is signed in: confirmed, without naming the account.
+        messages.success(request, "The new email address is confirmed.")
+        return redirect("accounts:profile")
     messages.success(request, f"Your email address is now {user.email}. Sign in with it.")
-    signed_in = request.user.is_authenticated and request.user.pk == user.pk
-    return redirect("accounts:profile" if signed_in else "accounts:login")
+    return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
 
 
 @login_required

@@ -166,6 +166,9 @@ COURSEBOOK_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Banners name people and addresses ("emailed nia@example.org how to claim it"): kept in
+# the session on the server until shown, never in a cookie (signed, not encrypted).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Emails with a link (password reset, verification, registration) each address and each
 # client (IP address) may ask for in an hour.

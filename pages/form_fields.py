@@ -54,3 +54,21 @@ class DecimalNumberField(forms.DecimalField):
                 if code in self.error_messages:
                     raise ValidationError(self.error_messages[code], code=code) from error
                 raise ValidationError(error.messages[0], code=code) from error
+
+
+class EmailAddressField(forms.EmailField):
+    """An email address mail can be delivered to: at most the 254 characters the database
+    holds, a local part in plain ASCII (lower-casing "İ" would change it, and most mail
+    servers refuse anything else) and a domain name rather than an address in brackets."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        local, _, domain = value.rpartition("@")
+        if not local.isascii() or domain.startswith("["):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")

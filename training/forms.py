@@ -6,7 +6,7 @@ from datetime import date
 from django import forms
 
 from accounts.models import Borough, User
-from pages.form_fields import OneLineField
+from pages.form_fields import EmailAddressField, OneLineField
 
 from .models import Course, Programme, Venue
 
@@ -111,8 +111,7 @@ class CatalogueFilterForm(forms.Form):
 
 
 class BookingForm(forms.Form):
-    line_manager_email = forms.EmailField(
-        max_length=254,
+    line_manager_email = EmailAddressField(
         label="Line manager's email address (optional)",
         required=False,
         help_text="We copy them into the confirmation, the reminders and any "
@@ -152,8 +151,7 @@ class CancelForm(forms.Form):
 
 
 class SubstituteForm(forms.Form):
-    email = forms.EmailField(
-        max_length=254,
+    email = EmailAddressField(
         label="Your colleague's work email address",
         help_text="They must have a Coursebook account with the same organisation.",
         error_messages={"required": "Enter your colleague's email address"},

@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Agency, Borough, Role, User
-from pages.form_fields import DecimalNumberField, OneLineField
+from pages.form_fields import DecimalNumberField, EmailAddressField, OneLineField
 
 from .models import Course, LearningOutcome, Programme, Session, Terms, Venue
 from .rules.days import local_datetime
@@ -400,7 +400,7 @@ class BookNewPersonForm(forms.Form):
         },
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    email = forms.EmailField(
+    email = EmailAddressField(
         label="Email address",
         help_text="We email them their booking, and how to claim their account.",
         max_length=254,

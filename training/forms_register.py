@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django import forms
 
 from accounts.models import Agency
-from pages.form_fields import OneLineField
+from pages.form_fields import EmailAddressField, OneLineField
 
 from .models import Booking
 
@@ -66,8 +66,7 @@ class WalkInForm(forms.Form):
         error_messages={"required": "Enter the person's full name"},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    email = forms.EmailField(
-        max_length=254,
+    email = EmailAddressField(
         label="Email address",
         help_text="We use it to send them the evaluation and their certificate.",
         error_messages={

@@ -360,7 +360,7 @@ UNCLAIMED_ACCOUNT_CAUSES = {
     "booked": (
         "booked_account_created",
         "Account made by a coordinator to book {occasion}, with {agency}",
-        "You have been booked on training: your Coursebook account",
+        "A coordinator signed you up for training: your Coursebook account",
         "accounts/booked_account",
     ),
 }

@@ -124,6 +124,20 @@ def test_opening_the_link_signed_out_leads_to_sign_in(client, person):
     assert User.objects.get(pk=person.pk).email == "kim.lee@new.example.org"
 
 
+def test_opened_where_someone_else_is_signed_in_it_names_nobody(client, person):
+    ask(client)
+    client.logout()
+    someone_else = UserFactory(email="someone.else@example.org")
+    client.force_login(someone_else)
+    opened = client.get(link_sent_to("kim.lee@new.example.org"))
+    assert opened["Location"] == reverse("accounts:profile")
+    shown = banner(client, opened)
+    assert "The new email address is confirmed" in shown
+    assert "kim.lee@new.example.org" not in shown and "Your email" not in shown
+    assert User.objects.get(pk=person.pk).email == "kim.lee@new.example.org"
+    assert User.objects.get(pk=someone_else.pk).email == "someone.else@example.org"
+
+
 def test_an_unverified_account_is_verified_by_the_new_link(client):
     person = UserFactory(email="typo@old.example.org", email_verified_at=None)
     client.force_login(person)

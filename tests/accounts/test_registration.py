@@ -68,6 +68,21 @@ def test_verification_link_works_once(client, django_capture_on_commit_callbacks
     assert "expired or has already been used" in second.content.decode()
 
 
+def test_a_verification_link_opened_where_someone_else_is_signed_in_names_nobody(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:register"), registration_data())
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/account/verify/" in line)
+    client.force_login(UserFactory(email="colleague@school.example.org"))
+
+    opened = client.get(link[link.index("/account/verify/") :], follow=True)
+    page = opened.content.decode()
+    assert "The email address is confirmed." in page
+    assert "Your email address is confirmed" not in page
+    assert User.objects.get(email="sam.practitioner@school.example.org").is_verified
+
+
 def test_tampered_verification_link_is_refused(client):
     user = UserFactory(email_verified_at=None)
     response = client.get(reverse("accounts:verify_email", args=["MQ", "bad-token"]))

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import OrganisationRequest
@@ -109,3 +110,42 @@ def test_a_number_out_of_bounds_has_one_error_in_the_form_s_words(
     ).text
     assert error_summary(page) == [message]
     assert not Course.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "address", ["İstanbul@example.org", "zoë@example.org", "someone@[127.0.0.1]"]
+)
+def test_an_address_mail_cannot_be_delivered_to_is_refused(coordinator_client, address):
+    response = Client().post(reverse("accounts:register"), registration_data(email=address))
+    assert error_summary(response.text) == [
+        "Enter an email address in the correct format, like name@example.org"
+    ]
+    session = SessionFactory()
+    page = coordinator_client.post(
+        reverse("training:manage_session_book_new_person", args=[session.pk]),
+        {"full_name": "Ada Lovelace", "email": address, "agency": AgencyFactory().pk},
+    ).text
+    assert error_summary(page) == [
+        "Enter an email address in the correct format, like name@example.org"
+    ]
+    assert not OutboxMessage.objects.exists()
+
+
+def test_an_international_domain_name_is_accepted(client):
+    response = client.post(
+        reverse("accounts:register"), registration_data(email="someone@bücher.example")
+    )
+    assert response.status_code == 302
+
+
+def test_a_banner_naming_someone_is_never_in_a_cookie(coordinator_client):
+    session = SessionFactory()
+    response = coordinator_client.post(
+        reverse("training:manage_session_book_new_person", args=[session.pk]),
+        {"full_name": "Ada Lovelace", "email": "ada@example.org", "agency": AgencyFactory().pk},
+    )
+    assert response.status_code == 302
+    assert all("ada" not in morsel.value for morsel in response.cookies.values())
+    assert "messages" not in response.cookies
+    page = coordinator_client.get(response["Location"]).text
+    assert "emailed ada@example.org how to claim it" in page

@@ -88,10 +88,10 @@ def test_a_new_person_gets_an_account_a_booking_and_two_emails(coordinator_clien
     outbox_deliver_all()
     messages = {message.subject: message for message in mail.outbox}
     assert set(messages) == {
-        "You have been booked on training: your Coursebook account",
+        "A coordinator signed you up for training: your Coursebook account",
         "Booking confirmed: Neglect: early help",
     }
-    claim = messages["You have been booked on training: your Coursebook account"]
+    claim = messages["A coordinator signed you up for training: your Coursebook account"]
     assert claim.to == ["nia.obi@example.org"]
     assert "Neglect: early help on" in claim.body
     assert "Ark Brook Primary" in claim.body
@@ -129,6 +129,13 @@ def test_a_full_session_puts_the_new_person_on_the_waiting_list(coordinator_clie
     assert booking.status == Booking.Status.WAITLISTED
     banner = coordinator_client.get(response["Location"]).content.decode()
     assert "Nia Obi has been put on the waiting list for this session" in banner
+    mail.outbox = []
+    outbox_deliver_all()
+    to_them = {m.subject: m.body for m in mail.outbox if m.to == ["nia.obi@example.org"]}
+    claim = to_them["A coordinator signed you up for training: your Coursebook account"]
+    assert "booked you" not in claim
+    assert "whether you have a place or are on the session's waiting list" in claim
+    assert any(subject.startswith("On the waiting list") for subject in to_them)
 
 
 def test_an_address_with_an_account_is_refused_and_nothing_is_made(coordinator_client, session):
