@@ -240,7 +240,7 @@ def test_bad_session_input_shows_errors_and_writes_nothing(coordinator_client):
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
-    assert "Date must include a month" in page
+    assert "The date of the session must include a month" in page
     assert "Select a venue or give an online joining link" in page
 
     # A rule only the service knows, shown as a form error.
