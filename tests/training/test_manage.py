@@ -549,7 +549,7 @@ def test_session_page_lists_bookings_waiting_list_and_cancellations(coordinator_
     assert coordinator_client.user.full_name in page
     assert reverse("training:manage_booking_cancel", args=[booked.pk]) in page
     # As the register and the message pages say it.
-    assert "Trainers</dt><dd class=\"govuk-summary-list__value\">None named</dd>" in page
+    assert 'Trainers</dt><dd class="govuk-summary-list__value">None named</dd>' in page
 
 
 # Cancelling on someone's behalf --------------------------------------------------------
