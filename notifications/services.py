@@ -24,10 +24,12 @@ from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from audit.models import AuditEntry
 from audit.services import audit_record
 
 from .models import OutboxMessage
@@ -37,6 +39,8 @@ logger = logging.getLogger(__name__)
 RETRY_FIRST_DELAY = timedelta(minutes=1)
 RETRY_MAX_DELAY = timedelta(hours=6)
 RETRY_FOR = timedelta(days=3)
+# The audit entry of a failed message sent again: it also finds those still waiting.
+RETRIED_ACTION = "outbox_retried"
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -346,6 +350,26 @@ def outbox_failed() -> models.QuerySet[OutboxMessage]:
     )
 
 
+def outbox_sent_again_waiting() -> models.QuerySet[OutboxMessage]:
+    """Messages a coordinator sent again (outbox_retry, which audits each) that have not
+    gone yet, oldest first: until they are sent they are waiting, not sent."""
+    sent_again = (
+        AuditEntry.objects.filter(
+            action=RETRIED_ACTION, object_type=OutboxMessage._meta.label_lower
+        )
+        .annotate(message_id=Cast("object_id", models.BigIntegerField()))
+        .values("message_id")
+    )
+    return OutboxMessage.objects.filter(
+        status=OutboxMessage.Status.PENDING, pk__in=sent_again
+    ).order_by("created_at", "pk")
+
+
+def outbox_waiting_count() -> int:
+    """How many messages are waiting to be sent, whatever their cause."""
+    return OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).count()
+
+
 def outbox_retry(*, message_ids: Iterable[int], actor) -> int:
     """Send failed messages again: each is pending, due now, with another RETRY_FOR of
     attempts. Audited per message; returns how many were failed and are now pending."""
@@ -363,7 +387,7 @@ def outbox_retry(*, message_ids: Iterable[int], actor) -> int:
             message.save(update_fields=["status", "attempts", "next_attempt_at"])
             audit_record(
                 actor=actor,
-                action="outbox_retried",
+                action=RETRIED_ACTION,
                 obj=message,
                 summary=f"Asked for an email not sent to be sent again: {message.kind}",
                 data={"attempts_before": gave_up_after},

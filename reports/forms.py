@@ -23,9 +23,17 @@ def financial_years() -> list[tuple[str, str]]:
 class ReportForm(forms.Form):
     year = forms.ChoiceField(label="Financial year", required=False, choices=financial_years)
     date_from = DateField(
-        label="Or from", required=False, help_text="For a period of your own, for example 1 9 2025"
+        label="Or from",
+        error_name="The first day of the period",
+        required=False,
+        help_text="For a period of your own, for example 1 9 2025",
     )
-    date_to = DateField(label="To", required=False, help_text="For example, 31 8 2026")
+    date_to = DateField(
+        label="To",
+        error_name="The last day of the period",
+        required=False,
+        help_text="For example, 31 8 2026",
+    )
     programme = forms.ChoiceField(
         choices=[("", "All programmes"), *Programme.choices], required=False
     )
@@ -62,9 +70,10 @@ class ReportForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
-        if start and not end:
+        # A day typed but not a real date already has its error.
+        if start and not end and "date_to" not in self.errors:
             self.add_error("date_to", "Enter the last day of the period")
-        elif end and not start:
+        elif end and not start and "date_from" not in self.errors:
             self.add_error("date_from", "Enter the first day of the period")
         elif start and end:
             if end < start:

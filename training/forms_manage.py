@@ -65,13 +65,19 @@ class DateInput(forms.MultiWidget):
 
 
 class DateField(forms.MultiValueField):
-    """A date typed as day, month and year, with GOV.UK's error messages."""
+    """A date typed as day, month and year, with GOV.UK's error messages.
+
+    The messages name the date in words of its own (error_name, "The date of the session"),
+    since a label such as "Takes effect on" does not start a sentence; without one they
+    quote the label."""
 
     widget = DateInput
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, error_name: str = "", **kwargs):
         parts = [forms.CharField(required=False) for _ in DateInput.PARTS]
         super().__init__(fields=parts, require_all_fields=False, **kwargs)
+        label = str(self.label or "").removesuffix(" (optional)")
+        self.error_name = error_name or (f"The date for ‘{label}’" if label else "The date")
 
     def compress(self, data_list):
         if not data_list or not any(data_list):
@@ -82,18 +88,18 @@ class DateField(forms.MultiValueField):
             if not value
         ]
         if missing:
-            raise ValidationError(f"{self.label} must include a {' and '.join(missing)}")
+            raise ValidationError(f"{self.error_name} must include a {' and '.join(missing)}")
         try:
             day, month, year = (int(str(value).strip()) for value in data_list)
             if year < 1000:
                 raise ValueError
             day = date(year, month, day)
         except (ValueError, OverflowError) as error:
-            raise ValidationError(f"{self.label} must be a real date") from error
+            raise ValidationError(f"{self.error_name} must be a real date") from error
         if day.year > LAST_YEAR:
-            raise ValidationError(f"{self.label} must be in or before {LAST_YEAR}")
+            raise ValidationError(f"{self.error_name} must be in or before {LAST_YEAR}")
         if day.year < FIRST_YEAR:
-            raise ValidationError(f"{self.label} must be in or after {FIRST_YEAR}")
+            raise ValidationError(f"{self.error_name} must be in or after {FIRST_YEAR}")
         return day
 
 
@@ -149,6 +155,7 @@ class SessionForm(forms.Form):
     )
     date = DateField(
         label="Date",
+        error_name="The date of the session",
         help_text="For example, 27 3 2026",
         error_messages={"required": "Enter the date of the session"},
     )
@@ -202,6 +209,7 @@ class SessionForm(forms.Form):
     )
     booking_opens_date = DateField(
         label="Booking opens (optional)",
+        error_name="The date booking opens",
         required=False,
         help_text="Leave empty to take bookings as soon as the session is listed.",
     )
@@ -212,6 +220,7 @@ class SessionForm(forms.Form):
     )
     booking_closes_date = DateField(
         label="Booking closes (optional)",
+        error_name="The date booking closes",
         required=False,
         help_text="Leave empty to take bookings until the session starts.",
     )
@@ -302,6 +311,7 @@ class SessionForm(forms.Form):
 class SessionDuplicateForm(forms.Form):
     date = DateField(
         label="Date of the new session",
+        error_name="The date of the new session",
         help_text="For example, 27 3 2026",
         error_messages={"required": "Enter the date of the new session"},
     )
@@ -488,6 +498,7 @@ class MoneyField(DecimalNumberField):
 class TermsForm(forms.Form):
     effective_date = DateField(
         label="Takes effect on",
+        error_name="The date the terms take effect",
         error_messages={"required": "Enter the date the terms take effect"},
         help_text="Today or later. Bookings already made keep the terms they were made under.",
     )

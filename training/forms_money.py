@@ -26,10 +26,11 @@ class PeriodFilterForm(forms.Form):
         start_field, end_field = self.date_fields
         start, end = data.get(start_field), data.get(end_field)
         if start and end and end < start:
+            start_name = self.fields[start_field].error_name
             self.add_error(
                 end_field,
-                f"{self.fields[end_field].label} must be on or after "
-                f"{self.fields[start_field].label.lower()}",
+                f"{self.fields[end_field].error_name} must be on or after "
+                f"{start_name[0].lower()}{start_name[1:]}",
             )
         return data
 
@@ -50,8 +51,18 @@ class ChargeFilterForm(PeriodFilterForm):
         ],
         required=False,
     )
-    raised_from = DateField(label="Raised from", required=False, help_text="For example, 1 4 2026")
-    raised_to = DateField(label="Raised to", required=False, help_text="For example, 30 4 2026")
+    raised_from = DateField(
+        label="Raised from",
+        error_name="The ‘raised from’ date",
+        required=False,
+        help_text="For example, 1 4 2026",
+    )
+    raised_to = DateField(
+        label="Raised to",
+        error_name="The ‘raised to’ date",
+        required=False,
+        help_text="For example, 30 4 2026",
+    )
 
 
 class InvoiceFilterForm(PeriodFilterForm):
@@ -66,8 +77,18 @@ class InvoiceFilterForm(PeriodFilterForm):
     status = forms.ChoiceField(
         choices=[("", "All statuses"), *Invoice.Status.choices], required=False
     )
-    issued_from = DateField(label="Issued from", required=False, help_text="For example, 1 4 2026")
-    issued_to = DateField(label="Issued to", required=False, help_text="For example, 30 4 2026")
+    issued_from = DateField(
+        label="Issued from",
+        error_name="The ‘issued from’ date",
+        required=False,
+        help_text="For example, 1 4 2026",
+    )
+    issued_to = DateField(
+        label="Issued to",
+        error_name="The ‘issued to’ date",
+        required=False,
+        help_text="For example, 30 4 2026",
+    )
 
 
 class ChargeWaiveForm(forms.Form):
@@ -110,6 +131,7 @@ def yesterday() -> date:
 class InvoiceRunForm(forms.Form):
     period_end = DateField(
         label="Invoice charges raised up to and including",
+        error_name="The date to invoice charges up to",
         help_text="Usually the last day of last month. For example, 31 5 2026",
         error_messages={"required": "Enter the date to invoice charges up to"},
     )

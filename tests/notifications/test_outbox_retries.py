@@ -2,6 +2,7 @@
 coordinators, who can send them again; every message has a stable Message-ID."""
 
 import logging
+import re
 import smtplib
 from datetime import timedelta
 
@@ -164,6 +165,70 @@ def test_send_all_again_and_nothing_twice(client, django_capture_on_commit_callb
     assert len(mail.outbox) == 3
 
 
+def page_text(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def test_a_message_sent_again_is_listed_as_waiting_until_it_has_gone(
+    client, settings, django_capture_on_commit_callbacks
+):
+    failed_message(subject="Booking confirmed: Neglect", to="sam@example.org")
+    client.force_login(coordinator())
+    with django_capture_on_commit_callbacks(execute=False):  # the worker has not run yet
+        response = client.post(reverse("notifications:retry"), follow=True)
+    shown = page_text(response)
+    assert (
+        "1 email will be sent again shortly. It is listed as waiting until it has gone." in shown
+    )
+    assert "1 email waiting to be sent again" in shown
+    assert "Booking confirmed: Neglect sam@example.org Waiting to be sent" in shown
+    assert "Every email has been sent" not in shown
+    assert "Send all" not in shown
+
+    # The mail server refuses it once more: still waiting, with the reason.
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        settings.EMAIL_BACKEND = OUTAGE_BACKEND
+        outbox_deliver_all()
+        shown = page_text(client.get(reverse("notifications:failed")))
+        assert "1 email waiting to be sent again" in shown
+        assert "Not sent after 1 more attempt: Connection unexpectedly closed" in shown
+        assert "Every email has been sent" not in shown
+
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        clock.shift(timedelta(minutes=2))
+        assert outbox_deliver_all() == 1
+        shown = page_text(client.get(reverse("notifications:failed")))
+    assert "waiting to be sent again" not in shown
+    assert "Every email has been sent." in shown
+    assert [m.subject for m in mail.outbox] == ["Booking confirmed: Neglect"]
+
+
+def test_every_email_is_said_to_be_sent_only_when_none_waits(client):
+    client.force_login(coordinator())
+    enqueue(subject="Booking confirmed: Neglect")  # written, not sent yet
+    shown = page_text(client.get(reverse("notifications:failed")))
+    assert "No email has been given up on. 1 email is waiting to be sent." in shown
+    assert "Every email has been sent" not in shown
+    outbox_deliver_all()
+    assert "Every email has been sent." in page_text(client.get(reverse("notifications:failed")))
+
+
+def test_failed_and_sent_again_are_listed_apart(client, django_capture_on_commit_callbacks):
+    kept = failed_message(subject="Invoice LSCB-0001")
+    again = failed_message(subject="Booking confirmed: Neglect")
+    client.force_login(coordinator())
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(reverse("notifications:retry"), {"message": again.pk})
+    response = client.get(reverse("notifications:failed"))
+    assert [m.pk for m in response.context["page"]] == [kept.pk]
+    assert [m.pk for m in response.context["sent_again"]] == [again.pk]
+    shown = page_text(response)
+    assert "1 email not sent" in shown
+    assert "Send all 1 again" in shown
+    assert "1 email waiting to be sent again" in shown
+
+
 @pytest.mark.parametrize("role", [Role.DELEGATE, Role.TRAINER, Role.REVIEWER])
 def test_only_coordinators_see_and_retry_failed_messages(client, role):
     message = failed_message()
@@ -181,10 +246,16 @@ def test_bad_retry_input_is_a_message_not_an_error(client):
     assert "Choose an email to send again" in response.content.decode()
 
 
-def test_the_failed_list_has_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+def test_the_failed_list_has_a_bounded_number_of_queries(
+    client, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
     for n in range(30):
         failed_message(subject=f"Message {n}")
     client.force_login(coordinator())
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(reverse("notifications:retry"), follow=True)
+    for n in range(30):
+        failed_message(subject=f"Message {n}")
     with django_assert_max_num_queries(8):
         assert client.get(reverse("notifications:failed")).status_code == 200
 

@@ -131,7 +131,7 @@ def test_any_period_and_the_filters(reviewer_client, dataset):
         ),
         (
             {"date_from_day": "31", "date_from_month": "2", "date_from_year": "2026"},
-            "Or from must be a real date",
+            "The first day of the period must be a real date",
         ),
         (
             {"date_from_day": "1", "date_from_month": "2", "date_from_year": "2026"},

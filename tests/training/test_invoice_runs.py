@@ -1,9 +1,11 @@
 """A coordinator's invoice run in the background: the request queues it, a Celery task
 issues the invoices, the run's page shows how far it has got and then what it issued."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -18,8 +20,9 @@ from training import tasks
 from training.models import Charge, Invoice, InvoiceLine, InvoiceRun
 from training.services import invoice_runs
 from training.services.invoice_runs import invoice_run_create, invoice_run_execute
-from training.services.invoices import invoice_issue_for_agency
+from training.services.invoices import invoice_issue_for_agency, invoices_run
 from training.services.terms import terms_in_force
+from training.views.money import RECENT_RUNS
 
 from .test_money_views import date_parts, london, make_charge
 
@@ -331,3 +334,109 @@ def test_the_run_page_runs_the_same_queries_whatever_it_issued(coordinator_clien
     few, many = queries(finished_run(1)), queries(finished_run(8))
     assert few == many
     assert many <= 10
+
+
+# Finding runs again ------------------------------------------------------------------
+
+
+def runs_table(page: str) -> list[list[str]]:
+    """The rows of the invoices page's table of recent runs, as the cells' text."""
+    start = page.index('id="runs-caption"')
+    body = page[page.index("<tbody", start) : page.index("</tbody>", start)]
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_invoices_page_lists_recent_runs_and_each_invoice_links_to_its_run(
+    coordinator_client, pending
+):
+    coordinator_client.user.full_name = "Cora Ordinator"
+    coordinator_client.user.save()
+    invoices_url = reverse("training:manage_invoices")
+    assert "Recent invoice runs" not in coordinator_client.get(invoices_url).content.decode()
+
+    with time_machine.travel(london(2026, 6, 1, 9, 30), tick=False):
+        done, _ = invoice_run_create(actor=coordinator_client.user, period_end=PERIOD_END)
+        invoice_run_execute(run_id=done.pk)
+    with time_machine.travel(london(2026, 6, 2, 14, 5), tick=False):
+        waiting, _ = invoice_run_create(
+            actor=UserFactory(full_name="Sam Second", roles=[Role.COORDINATOR]),
+            period_end=date(2026, 6, 1),
+        )
+
+    page = coordinator_client.get(invoices_url).content.decode()
+    assert runs_table(page) == [
+        [
+            "Invoice run asked for 2 Jun 2026, 14:05",
+            "Sam Second",
+            "1 Jun 2026",
+            "Waiting to start",
+            "0 so far",
+        ],
+        [
+            "Invoice run asked for 1 Jun 2026, 09:30",
+            "Cora Ordinator",
+            "31 May 2026",
+            "Finished",
+            "3",
+        ],
+    ]
+    assert f'href="{run_url(waiting)}"' in page
+    assert f'href="{run_url(done)}"' in page
+
+    invoice = done.invoices.order_by("number").first()
+    detail = coordinator_client.get(reverse("training:manage_invoice", args=[invoice.pk]))
+    html = detail.content.decode()
+    assert f'href="{run_url(done)}"' in html
+    assert "Asked for on 1 June 2026, for charges raised up to 31 May 2026" in html
+
+
+def test_an_invoice_from_the_monthly_run_names_no_run(coordinator_client, pending):
+    (invoice, *_) = invoices_run(period_end=PERIOD_END)
+    html = coordinator_client.get(reverse("training:manage_invoice", args=[invoice.pk])).content
+    assert "Invoice run</dt>" not in html.decode()
+    assert "by the monthly run" in html.decode()
+
+
+def test_only_the_latest_runs_are_listed_with_how_each_ended(coordinator_client, monkeypatch):
+    stopped, _ = invoice_run_create(actor=coordinator_client.user, period_end=PERIOD_END)
+    InvoiceRun.objects.filter(pk=stopped.pk).update(status=InvoiceRun.Status.FAILED)
+    for _ in range(RECENT_RUNS):
+        run, _ = invoice_run_create(actor=coordinator_client.user, period_end=PERIOD_END)
+        invoice_run_execute(run_id=run.pk)
+    page = coordinator_client.get(reverse("training:manage_invoices")).content.decode()
+    rows = runs_table(page)
+    assert len(rows) == RECENT_RUNS
+    assert {row[3] for row in rows} == {"Finished"}
+    assert f'href="{run_url(stopped)}"' not in page
+
+    InvoiceRun.objects.filter(pk=run.pk).update(status=InvoiceRun.Status.FAILED)
+    page = coordinator_client.get(reverse("training:manage_invoices")).content.decode()
+    assert runs_table(page)[0][3] == "Stopped"
+
+
+def test_the_invoices_page_runs_the_same_queries_whatever_the_runs(coordinator_client, settings):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert coordinator_client.get(reverse("training:manage_invoices")).status_code == 200
+        return len(captured)
+
+    def finished_run(organisations):
+        for _ in range(organisations):
+            make_charge(AgencyFactory())
+        run, _ = invoice_run_create(actor=coordinator_client.user, period_end=timezone.localdate())
+        return invoice_run_execute(run_id=run.pk)
+
+    finished_run(1)
+    few = queries()
+    for organisations in (3, 4, 2, 5, 1, 2):
+        finished_run(organisations)
+    invoice_run_create(
+        actor=UserFactory(roles=[Role.COORDINATOR]), period_end=timezone.localdate()
+    )
+    assert queries() == few

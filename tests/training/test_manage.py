@@ -240,7 +240,7 @@ def test_bad_session_input_shows_errors_and_writes_nothing(coordinator_client):
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
-    assert "Date must include a month" in page
+    assert "The date of the session must include a month" in page
     assert "Select a venue or give an online joining link" in page
 
     # A rule only the service knows, shown as a form error.
@@ -548,6 +548,8 @@ def test_session_page_lists_bookings_waiting_list_and_cancellations(coordinator_
     assert "Left the service" in page
     assert coordinator_client.user.full_name in page
     assert reverse("training:manage_booking_cancel", args=[booked.pk]) in page
+    # As the register and the message pages say it.
+    assert 'Trainers</dt><dd class="govuk-summary-list__value">None named</dd>' in page
 
 
 # Cancelling on someone's behalf --------------------------------------------------------

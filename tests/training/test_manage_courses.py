@@ -370,7 +370,12 @@ def test_retiring_a_course_takes_it_out_of_the_catalogue_and_leaves_bookings(
     data = course_post(title="Retiring workshop")
     del data["is_active"]
     response = coordinator_client.post(edit_url(course), data, follow=True)
-    assert "Retiring workshop" in response.text
+    course.refresh_from_db()
+    assert (
+        f"{course} has been retired: it is no longer listed in the catalogue or offered for "
+        "new sessions. Its sessions and bookings stay as they are."
+    ) in response.text
+    assert "has been changed" not in response.text
     course.refresh_from_db()
     assert course.is_active is False
     (row,) = re.findall(
@@ -387,6 +392,19 @@ def test_retiring_a_course_takes_it_out_of_the_catalogue_and_leaves_bookings(
     # Its scheduled session can still be changed: the course stays chosen.
     edit = coordinator_client.get(reverse("training:manage_session_edit", args=[session.pk]))
     assert f'value="{course.pk}" selected' in edit.text
+
+    # Listed again, the banner says so.
+    again = coordinator_client.post(
+        edit_url(course), course_post(title="Retiring workshop"), follow=True
+    )
+    assert (
+        f"{course} is listed in the catalogue again and can be offered for new sessions."
+    ) in again.text
+    assert "Retiring workshop" in coordinator_client.get(reverse("training:catalogue")).text
+    unchanged = coordinator_client.post(
+        edit_url(course), course_post(title="Retiring workshop"), follow=True
+    )
+    assert f"{course} has been changed." in unchanged.text
 
 
 def test_a_course_cannot_need_itself_first(coordinator_client):

@@ -269,6 +269,13 @@ def test_retiring_a_venue_stops_it_being_offered_and_sessions_keep_it(
     assert "Old Hall is no longer used for sessions: choose another venue" in copy.text
     assert Session.objects.count() == 1
 
+    # Offered again, the banner says so.
+    again = coordinator_client.post(
+        edit_url(venue), venue_post(name="Old Hall", borough=hammersmith.pk), follow=True
+    )
+    assert "Old Hall is offered for new sessions again." in again.text
+    assert "Old Hall" in venue_options(coordinator_client.get(create).text)
+
 
 def test_the_session_services_refuse_a_retired_venue():
     actor = coordinator()

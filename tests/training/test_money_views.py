@@ -216,7 +216,10 @@ def test_charge_period_running_backwards_is_an_error(coordinator_client):
             "raised_to_year": "2026",
         },
     )
-    assert "Raised to must be on or after raised from" in response.content.decode()
+    assert (
+        "The ‘raised to’ date must be on or after the ‘raised from’ date"
+        in response.content.decode()
+    )
 
 
 def test_charges_are_paginated(coordinator_client):

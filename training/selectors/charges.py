@@ -129,6 +129,16 @@ def invoice_run_invoices(run: InvoiceRun) -> QuerySet[Invoice]:
     return run.invoices.defer("pdf").annotate(charge_count=Count("lines")).order_by("number")
 
 
+def invoice_runs_recent(*, limit: int) -> list[InvoiceRun]:
+    """The latest runs coordinators asked for, newest first, each with who asked and how
+    many invoices it has issued so far, in one query."""
+    return list(
+        InvoiceRun.objects.select_related("created_by")
+        .annotate(invoices_issued=Count("invoices"))
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
 def invoice_run_issued(run: InvoiceRun) -> dict:
     """How many invoices the run issued, for how many charges and how much, in one query."""
     return Invoice.objects.filter(run=run).aggregate(

@@ -418,20 +418,31 @@ def course_edit(request, code):
         request.POST or None, course=course, initial=CourseForm.initial_for(course, outcomes)
     )
     if request.method == "POST" and form.is_valid():
+        was_active = course.is_active
         try:
             course = course_update(course=course, actor=request.user, **form.course_fields())
         except TrainingError as error:
             form.add_error(None, str(error))
         else:
-            version = current_outcomes(course)[0].version
-            if outcomes and version != outcomes[0].version:
-                messages.success(
-                    request,
-                    f"{course} has been changed. Its learning outcomes are now version "
-                    f"{version}: evaluations already given keep the outcomes they rated.",
+            if was_active and not course.is_active:
+                message = (
+                    f"{course} has been retired: it is no longer listed in the catalogue or "
+                    "offered for new sessions. Its sessions and bookings stay as they are."
+                )
+            elif course.is_active and not was_active:
+                message = (
+                    f"{course} is listed in the catalogue again and can be offered for new "
+                    "sessions."
                 )
             else:
-                messages.success(request, f"{course} has been changed.")
+                message = f"{course} has been changed."
+            version = current_outcomes(course)[0].version
+            if outcomes and version != outcomes[0].version:
+                message += (
+                    f" Its learning outcomes are now version {version}: evaluations already "
+                    "given keep the outcomes they rated."
+                )
+            messages.success(request, message)
             return redirect("training:manage_courses")
     return render(
         request,

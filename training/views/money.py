@@ -31,6 +31,7 @@ from ..selectors.charges import (
     invoice_run_invoices,
     invoice_run_issued,
     invoice_run_preview,
+    invoice_runs_recent,
     invoices_filtered,
 )
 from ..selectors.no_shows import REPEAT_NO_SHOWS_WINDOW, repeat_no_shows
@@ -42,6 +43,7 @@ from ..spreadsheets import csv_response, spreadsheet_text
 coordinators_only = role_required(Role.COORDINATOR)
 CHARGES_PER_PAGE = 50
 INVOICES_PER_PAGE = 50
+RECENT_RUNS = 5
 RUN_REFRESH_SECONDS = 2
 
 
@@ -120,13 +122,20 @@ def invoices(request):
     return render(
         request,
         "training/money/invoices.html",
-        {"filters": filters, "page": page, "export_query": query.urlencode()},
+        {
+            "filters": filters,
+            "page": page,
+            "export_query": query.urlencode(),
+            "runs": invoice_runs_recent(limit=RECENT_RUNS),
+        },
     )
 
 
 def _invoice_or_404(pk: int) -> Invoice:
     return get_object_or_404(
-        Invoice.objects.defer("pdf", "credit_for__pdf").select_related("credit_for", "issued_by"),
+        Invoice.objects.defer("pdf", "credit_for__pdf").select_related(
+            "credit_for", "issued_by", "run"
+        ),
         pk=pk,
     )
 

@@ -57,6 +57,8 @@ def venue_edit(request, pk):
                     f"{venue} has been retired: it is no longer offered for new sessions. "
                     "Sessions already there keep it."
                 )
+            elif venue.is_active and not was_active:
+                message = f"{venue} is offered for new sessions again."
             else:
                 message = f"{venue} has been changed."
             messages.success(request, message)
