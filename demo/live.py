@@ -4,15 +4,17 @@ Loaded once, relative to the day it is loaded (the audit trail's "demo_loaded" e
 names the day): a session today for the demo trainer with its register open, then one
 session of every course over the next three months at different fill levels, one of them
 full with a waiting list; the demo delegate's places on them; late cancellations charged;
-an invoice run made; an email the mail server refused; an organisation to confirm.
+the last monthly invoice run made; an email the mail server refused; an organisation to
+confirm.
 
 The bookings are written as booking_create, booking_cancel and booking_substitute write
 them (the terms in force, the price basis frozen, the waiting list after the places,
 late cancellations judged by the notice rule and charged as charge_due says), dated over
 the weeks before today, without the audit entries and emails each would have made. The
-invoices are issued by the invoice run itself, numbered and with their PDFs, and the
-reminders already due are queued by the reminder service: the emails these queue are
-recorded as sent, so loading the demo sends nothing. Only the refused email waits, for a
+invoices are issued by the monthly run's service, numbered and with their PDFs, and dated
+on the day and at the time the schedule last ran it; the reminders already due are queued
+by the reminder service: the emails these queue are recorded as sent, so loading the demo
+sends nothing. Only the refused email waits, for a
 coordinator to send again.
 """
 
@@ -20,6 +22,7 @@ import random
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db.models import Max
 from django.utils import timezone
@@ -29,12 +32,12 @@ from audit.models import AuditEntry
 from audit.services import audit_record
 from notifications.models import OutboxMessage
 from notifications.services import MAX_ATTEMPTS, RETRY_FOR
+from training.documents import render_pdf
 from training.models import (
     Booking,
     Charge,
     Course,
     Invoice,
-    InvoiceRun,
     Session,
     Terms,
     Venue,
@@ -42,11 +45,15 @@ from training.models import (
 from training.rules.cancellation import cancellation_would_be_late, free_cancellation_deadline
 from training.rules.prices import PriceBasis, charge_due
 from training.services.bookings import line_manager_may_be_asked, queue_booking_message
-from training.services.invoice_runs import invoice_run_execute
-from training.services.invoices import invoice_mark_paid
+from training.services.invoices import (
+    invoice_mark_paid,
+    invoices_monthly_run,
+    monthly_run_period_end,
+    next_monthly_run_day,
+)
 from training.services.sessions import reminders_queue_due
 from training.services.terms import terms_in_force
-from training.working_days import add_working_days
+from training.working_days import add_working_days, first_working_day_of_month
 
 from . import data
 
@@ -59,6 +66,8 @@ HANDED_ON = "Place handed to a colleague"
 # Sessions this close are inside the notice period (3 working days by default): a place
 # on them cancelled now is cancelled late.
 SOON_WORKING_DAYS = 2
+# The beat schedule's entry for the monthly invoice run (training.tasks.invoices_monthly).
+MONTHLY_RUN_TASK = "monthly-invoices"
 ACCESS_NEEDS = ["Hearing loop, please", "Step-free access; I use a wheelchair"]
 
 
@@ -85,24 +94,49 @@ def session_start(day: date, *, now: datetime) -> datetime:
     return starts
 
 
-def invoice_run_period_end(today: date) -> date:
-    """The last invoice run covered the month before the one a week ago: at least a week's
-    charges, and at most five weeks', are still pending."""
-    return (today - timedelta(days=7)).replace(day=1) - timedelta(days=1)
+def monthly_run_time() -> time:
+    """The time of day the monthly invoice run goes: the beat schedule's."""
+    schedule = settings.CELERY_BEAT_SCHEDULE[MONTHLY_RUN_TASK]["schedule"]
+    return time(min(schedule.hour), min(schedule.minute))
 
 
-def charges_from(today: date) -> date:
-    """The demo's history is charged from the first day of the month the last invoice run
-    covered: each invoice's lines are its month's."""
-    return invoice_run_period_end(today).replace(day=1)
+def _run_day_before(day: date) -> date:
+    """The monthly run day of the month before the one of day."""
+    month_before = day.replace(day=1) - timedelta(days=1)
+    return first_working_day_of_month(month_before.year, month_before.month)
 
 
-def live_load(*, agencies: dict[str, Agency], venues: list[Venue], accounts, people) -> int:
+def last_monthly_run(now: datetime) -> datetime:
+    """When the monthly invoice run last went, by now: at the beat schedule's time on the
+    run day before next_monthly_run_day's, or, on a run day before that time, on the
+    month before's."""
+    run_day = _run_day_before(next_monthly_run_day(today=timezone.localdate(now)))
+    ran_at = datetime.combine(run_day, monthly_run_time(), tzinfo=LONDON)
+    if ran_at > now:
+        ran_at = datetime.combine(_run_day_before(run_day), monthly_run_time(), tzinfo=LONDON)
+    return ran_at
+
+
+def invoice_run_period_end(now: datetime) -> date:
+    """The last day whose charges the last monthly run invoiced: the month before its day's
+    ends. The charges raised since are pending."""
+    return monthly_run_period_end(timezone.localdate(last_monthly_run(now)))
+
+
+def charges_from(now: datetime) -> date:
+    """The first day of Coursebook's own sessions, and of the demo's charges: the first of
+    the month the last monthly run invoiced. The sessions before it came from the old
+    system, their money settled there."""
+    return invoice_run_period_end(now).replace(day=1)
+
+
+def live_load(
+    *, agencies: dict[str, Agency], venues: list[Venue], accounts, people, now: datetime
+) -> int:
     """Load the programme from today on, unless it was loaded already; returns how many
     records were made."""
     if live_loaded_on() is not None:
         return 0
-    now = timezone.now()
     today = timezone.localdate(now)
     rng = random.Random(2026)  # noqa: S311 - repeatable demo data, not security
     sessions = upcoming_sessions_create(
@@ -114,7 +148,7 @@ def live_load(*, agencies: dict[str, Agency], venues: list[Venue], accounts, peo
     charges = late_cancellations_charge(bookings)
     before = OutboxMessage.objects.aggregate(last=Max("pk"))["last"] or 0
     reminders_queue_due(now=now)
-    invoices = invoice_run_make(coordinator=accounts["coordinator"], now=now)
+    invoices = monthly_invoices_issue(coordinator=accounts["coordinator"], now=now, rng=rng)
     OutboxMessage.objects.filter(pk__gt=before, status=OutboxMessage.Status.PENDING).update(
         status=OutboxMessage.Status.SENT, sent_at=now, attempts=1
     )
@@ -294,18 +328,48 @@ def late_cancellations_charge(bookings: list[Booking]) -> list[Charge]:
     return Charge.objects.bulk_create(charges)
 
 
-def invoice_run_make(*, coordinator: User, now: datetime) -> list[Invoice]:
-    """The coordinator's last invoice run, issued as a coordinator's run is (numbers without
-    gaps, a PDF each), here and now rather than by a worker; it is listed with its invoices.
-    About a third of the invoices are paid already."""
-    run = InvoiceRun.objects.create(
-        created_by=coordinator, period_end=invoice_run_period_end(timezone.localdate(now))
-    )
-    invoice_run_execute(run_id=run.pk)
-    issued = list(run.invoices.order_by("number"))
+def monthly_invoices_issue(*, coordinator: User, now: datetime, rng) -> list[Invoice]:
+    """The last monthly run's invoices, issued by the monthly run's own service (numbers
+    without gaps, a PDF each), then dated as the run issued them: on its day, at its time.
+    About a third were paid a few working days later: those whose day has come."""
+    ran_at = last_monthly_run(now)
+    run_day = timezone.localdate(ran_at)
+    issued = invoices_monthly_run(today=run_day)
+    for n, invoice in enumerate(issued):
+        _dated_as_issued(invoice, at=ran_at + timedelta(seconds=n))
     for invoice in issued[::3]:
-        invoice_mark_paid(invoice=invoice, actor=coordinator)
+        paid_on = add_working_days(run_day, rng.randint(3, 12))
+        paid_at = datetime.combine(paid_on, time(10), tzinfo=LONDON)
+        paid_at += timedelta(minutes=rng.randint(0, 360))
+        if paid_at <= now:
+            invoice_mark_paid(invoice=invoice, actor=coordinator)
+            _audit_entry_dated(invoice, action="invoice_paid", at=paid_at)
     return issued
+
+
+def _dated_as_issued(invoice: Invoice, *, at: datetime) -> None:
+    """An invoice dated when the run issued it, everywhere the date is: the invoice, the PDF
+    that prints it (rendered again, as the service renders it), the email that took it (sent
+    then) and its audit entry. The service dates what it issues now."""
+    invoice.issued_at = at
+    lines = sorted(invoice.lines.all(), key=lambda line: (line.session_key, line.delegate_name))
+    invoice.pdf = render_pdf("documents/invoice.html", {"invoice": invoice, "lines": lines})
+    invoice.save(update_fields=["issued_at", "pdf"])
+    OutboxMessage.objects.filter(kind=invoice.kind, context__invoice__pk=invoice.pk).update(
+        created_at=at,
+        next_attempt_at=at,
+        attachment=invoice.pdf,
+        status=OutboxMessage.Status.SENT,
+        sent_at=at,
+        attempts=1,
+    )
+    _audit_entry_dated(invoice, action="invoice_issued", at=at)
+
+
+def _audit_entry_dated(invoice: Invoice, *, action: str, at: datetime) -> None:
+    AuditEntry.objects.filter(
+        action=action, object_type=Invoice._meta.label_lower, object_id=str(invoice.pk)
+    ).update(at=at)
 
 
 def failed_email_create(bookings: list[Booking], *, now: datetime) -> OutboxMessage | None:

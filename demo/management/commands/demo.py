@@ -1,7 +1,6 @@
 """Load a realistic partnership to try Coursebook with. Running it again changes nothing."""
 
 import random
-import secrets
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -9,8 +8,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import Agency, AgencyMembership, Borough, Role, User
 from accounts.services.people import role_grant
@@ -24,14 +24,23 @@ from evaluations.models import (
     SurveyKind,
     SurveyResponse,
 )
+from evaluations.schedule import STAGES, reminder_due_after
 from evaluations.services.invitations import invitation_new
 from training.models import Booking, Charge, Course, LearningOutcome, Session, Venue
-from training.rules.prices import ATTENDED, PriceBasis, charge_under_terms
+from training.rules.prices import ATTENDED, PriceBasis, charge_due, session_is_imported
+from training.services.invoices import charges_cutoff
 from training.services.terms import terms_in_force
 from training.working_days import is_working_day
 
 from ... import data
-from ...live import charges_from, live_load, live_loaded_on, session_length
+from ...live import (
+    charges_from,
+    invoice_run_period_end,
+    last_monthly_run,
+    live_load,
+    live_loaded_on,
+    session_length,
+)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -80,6 +89,35 @@ def year_before(day: date) -> date:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February
         return day.replace(year=day.year - 1, day=28)
+
+
+def joined_at(day: date) -> datetime:
+    """The start of a London day: when a demo person joined their organisation."""
+    return datetime.combine(day, time(0), tzinfo=LONDON)
+
+
+def address_label(name: str, *, longest: int = 40) -> str:
+    """A name as an email address's label: its words, lower case and joined by hyphens, as
+    many whole words as fit in `longest` characters (never a word cut short)."""
+    label = ""
+    for word in slugify(name).split("-"):
+        longer = f"{label}-{word}" if label else word
+        if len(longer) > longest:
+            break
+        label = longer
+    return label
+
+
+def statistics_refresh() -> None:
+    """After the load, as after a history import: PostgreSQL's planner statistics still
+    describe the tables nearly empty, and a report planned for a handful of rows takes
+    minutes on the year's thousands. Refresh them for the tables the demo fills."""
+    if connection.vendor != "postgresql":
+        return
+    models = [User, Session, Booking, Charge, SurveyInvitation, SurveyResponse, Answer]
+    tables = [model._meta.db_table for model in [*models, OutcomeRating]]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
 def history_days(today: date) -> list[date]:
@@ -132,6 +170,7 @@ class Command(BaseCommand):
             )
 
     def load(self) -> int:
+        now = timezone.now()
         created = 0
         boroughs = {}
         for name, kind in data.BOROUGHS:
@@ -139,7 +178,6 @@ class Command(BaseCommand):
             created += new
         agencies = {}
         for name, sector, borough, pays in data.AGENCIES:
-            slug = "".join(ch for ch in name.lower() if ch.isalnum())[:30]
             agencies[name], new = Agency.objects.get_or_create(
                 name=name,
                 defaults={
@@ -147,7 +185,7 @@ class Command(BaseCommand):
                     "borough": boroughs[borough],
                     "pays_for_places": pays,
                     "invoice_contact_name": "Accounts payable",
-                    "invoice_contact_email": f"invoices@{slug}.example.org",
+                    "invoice_contact_email": f"invoices@{address_label(name)}.example.org",
                 },
             )
             created += new
@@ -164,6 +202,8 @@ class Command(BaseCommand):
             venues.append(venue)
             created += new
         accounts = {}
+        # The demo's own accounts have been with their organisations two years.
+        joined = joined_at(year_before(year_before(timezone.localdate(now))))
         for email, name, title, agency, role in data.DEMO_ACCOUNTS:
             user, new = User.objects.get_or_create(
                 email=email,
@@ -171,29 +211,46 @@ class Command(BaseCommand):
                     "full_name": name,
                     "job_title": title,
                     "agency": agencies[agency],
-                    "email_verified_at": timezone.now(),
+                    "date_joined": joined,
+                    "email_verified_at": joined,
                 },
             )
             if new:
                 user.set_password(data.DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-                AgencyMembership.objects.create(user=user, agency=user.agency, job_title=title)
+                AgencyMembership.objects.create(
+                    user=user, agency=user.agency, job_title=title, started_at=joined
+                )
                 role_grant(user=user, role="delegate")
                 if role != "delegate":
                     role_grant(user=user, role=role)
                 created += 1
             accounts[role] = user
-        created += self.load_courses_and_sessions(agencies, venues, accounts["trainer"])
-        people = self.load_delegates(agencies)
+        # The year behind the demo is written once, with the programme from today on.
+        first_load = live_loaded_on() is None
+        created += self.load_courses(agencies, venues, accounts["trainer"], now, first_load)
+        people = self.load_delegates(agencies, now)
         created += self.created_delegates
-        created += self.load_past_bookings(people, accounts["delegate"], accounts["coordinator"])
-        created += live_load(agencies=agencies, venues=venues, accounts=accounts, people=people)
+        if first_load:
+            created += self.load_past_bookings(
+                people, accounts["delegate"], accounts["coordinator"], now
+            )
+        created += live_load(
+            agencies=agencies, venues=venues, accounts=accounts, people=people, now=now
+        )
+        if created:
+            statistics_refresh()
         return created
 
-    def load_courses_and_sessions(self, agencies, venues, trainer) -> int:
+    def load_courses(self, agencies, venues, trainer, now: datetime, first_load: bool) -> int:
+        """The courses and, on the first load, the year's delivered sessions: those before
+        the demo's charges start came from the old system (import_ref set: their money was
+        settled there, nothing about them is ever sent); the later ones are Coursebook's
+        own."""
         created = 0
         rng = random.Random(2017)  # noqa: S311 - repeatable demo data, not security
-        days = history_days(timezone.localdate())
+        days = history_days(timezone.localdate(now))
+        own_from = datetime.combine(charges_from(now), time(0), tzinfo=LONDON)
         # The year's sessions in a shuffled order, one every other working day or so: the
         # last of them a day or two ago, whatever the day the demo is loaded.
         runs_total = sum(sum(runs.values()) for *_, runs in data.COURSES)
@@ -219,37 +276,38 @@ class Command(BaseCommand):
                     LearningOutcome(course=course, position=i, text=text)
                     for i, text in enumerate(outcomes, start=1)
                 )
+            if not first_load:
+                continue
             index = 0
             for agency_name, count in runs.items():
                 for _ in range(count):
                     index += 1
                     day = slots.pop()
                     starts_at = datetime.combine(day, time(9, 30), tzinfo=LONDON)
-                    ends_at = starts_at + session_length(hours)
-                    session, new = Session.objects.get_or_create(
-                        import_ref=f"demo-{code}-{index}",
-                        defaults={
-                            "course": course,
-                            "starts_at": starts_at,
-                            "ends_at": ends_at,
-                            "venue": rng.choice(venues),
-                            "capacity": 25 if programme == "core" else 18,
-                            "delivering_agency": agencies[agency_name],
-                            "booking_opens_at": starts_at - timedelta(days=90),
-                            "created_at": starts_at - timedelta(days=100),
-                            "status": Session.Status.DELIVERED,
-                        },
+                    session = Session.objects.create(
+                        import_ref=f"demo-{code}-{index}" if starts_at < own_from else None,
+                        course=course,
+                        starts_at=starts_at,
+                        ends_at=starts_at + session_length(hours),
+                        venue=rng.choice(venues),
+                        capacity=25 if programme == "core" else 18,
+                        delivering_agency=agencies[agency_name],
+                        booking_opens_at=starts_at - timedelta(days=90),
+                        created_at=starts_at - timedelta(days=100),
+                        status=Session.Status.DELIVERED,
                     )
-                    if new:
-                        created += 1
-                        if agency_name == "LSCB Trainer":
-                            session.trainers.add(trainer)
+                    created += 1
+                    if agency_name == "LSCB Trainer":
+                        session.trainers.add(trainer)
         return created
 
-    def load_delegates(self, agencies) -> list[User]:
+    def load_delegates(self, agencies, now: datetime) -> list[User]:
         """The demo's delegates: people from the organisations that send staff to training,
-        who cannot sign in (no password)."""
+        who cannot sign in (no password), with them since before the year behind the demo
+        (a few months to three years before it): before any of their bookings."""
         rng = random.Random(1989)  # noqa: S311 - repeatable demo data, not security
+        joining = random.Random(1990)  # noqa: S311 - repeatable demo data, not security
+        year_ago = year_before(timezone.localdate(now))
         trainer_agencies = {name for *_, runs in data.COURSES for name in runs}
         employers = [a for name, a in agencies.items() if name not in trainer_agencies]
         people = []
@@ -257,12 +315,14 @@ class Command(BaseCommand):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             agency = rng.choice(employers)
             slug = f"{first}.{last}".lower().replace("'", "")
+            joined = joined_at(year_ago - timedelta(days=joining.randint(90, 1100)))
             person = User(
                 email=f"{slug}.{n}@demo.coursebook.test",
                 full_name=f"{first} {last}",
                 job_title=rng.choice(JOB_TITLES.get(agency.sector, ["Volunteer", "Manager"])),
                 agency=agency,
-                email_verified_at=timezone.now(),
+                date_joined=joined,
+                email_verified_at=joined,
             )
             person.set_unusable_password()
             people.append(person)
@@ -271,7 +331,10 @@ class Command(BaseCommand):
         new = User.objects.bulk_create(p for p in people if p.email not in existing)
         if new:
             AgencyMembership.objects.bulk_create(
-                AgencyMembership(user=p, agency=p.agency, job_title=p.job_title) for p in new
+                AgencyMembership(
+                    user=p, agency=p.agency, job_title=p.job_title, started_at=p.date_joined
+                )
+                for p in new
             )
             delegate_group = Group.objects.get_or_create(name=Role.DELEGATE)[0]
             User.groups.through.objects.bulk_create(
@@ -280,17 +343,15 @@ class Command(BaseCommand):
         self.created_delegates = len(new)
         return list(User.objects.filter(email__in=emails).select_related("agency").order_by("pk"))
 
-    def load_past_bookings(self, people, demo_delegate, coordinator) -> int:
-        """Registers for the demo's delivered sessions, written as an import (not through
-        the booking services): places nearly full, about a quarter of them not attended,
-        the registers closed and, from the month the last invoice run covered, the
-        charges the terms call for raised, without telling anyone. Sessions that already
-        have bookings are left alone."""
+    def load_past_bookings(self, people, demo_delegate, coordinator, now: datetime) -> int:
+        """Registers for the demo's delivered sessions, written directly (not through the
+        booking services): places nearly full, about a quarter of them not attended, the
+        registers closed and, on Coursebook's own sessions (from the first day of the
+        month the last monthly run invoiced), the charges charge_due calls for raised as
+        closing the register raises them, without telling anyone."""
         sessions = list(
             Session.objects.filter(
-                import_ref__startswith="demo-",
-                status=Session.Status.DELIVERED,
-                bookings__isnull=True,
+                status=Session.Status.DELIVERED, bookings__isnull=True, starts_at__lt=now
             )
             .select_related("course")
             .prefetch_related("trainers")
@@ -330,22 +391,17 @@ class Command(BaseCommand):
         bookings += self.demo_walk_ins(sessions, people, bookings, terms, rng)
         for booking in bookings:
             # About two in three of those who came answered the evaluation the next day.
-            if booking.attendance in ATTENDED and rng.random() < 0.68:
-                booking.evaluated_at = booking.session.ends_at + timedelta(days=1)
-        bookings += self.demo_delegate_bookings(sessions, demo_delegate, terms)
+            evaluated = booking.session.ends_at + timedelta(days=1)
+            if booking.attendance in ATTENDED and rng.random() < 0.68 and evaluated <= now:
+                booking.evaluated_at = evaluated
+        own = [session for session in sessions if not session_is_imported(session)]
+        bookings += self.demo_delegate_bookings(own, demo_delegate, terms, now)
         Session.objects.bulk_update(sessions, ["register_closed_at", "register_closed_by"])
         Booking.objects.bulk_create(bookings)
-        evaluations = self.load_past_evaluations(bookings, rng)
-        evaluations += self.open_demo_delegate_evaluation(bookings, demo_delegate)
+        evaluations = self.load_past_evaluations(bookings, rng, now)
         charges = []
-        # Written as imported, yet charged on purpose from the month the last invoice run
-        # covers: the demo needs charges and invoices to show. The older ones were settled
-        # before, as an import's are (a year of invoice PDFs would make loading slow).
-        charged_from = datetime.combine(charges_from(timezone.localdate()), time(0), LONDON)
         for booking in bookings:
-            if booking.session.starts_at < charged_from:
-                continue
-            due = charge_under_terms(booking)
+            due = charge_due(booking)  # nothing for the sessions from the old system
             if due:
                 charges.append(
                     Charge(
@@ -357,11 +413,17 @@ class Command(BaseCommand):
                     )
                 )
         # A few waived by the coordinators, as the partnership does for illness or a
-        # session moved at short notice.
+        # session moved at short notice: days later, and before the monthly run took them.
+        ran_at = last_monthly_run(now)
+        invoiced_before = charges_cutoff(invoice_run_period_end(now))
         for charge in charges:
             if rng.random() < 0.08:
+                waived_at = charge.raised_at + timedelta(days=3)
+                invoiced = charge.raised_at < invoiced_before
+                if waived_at > now or (invoiced and waived_at > ran_at):
+                    continue
                 charge.status = Charge.Status.WAIVED
-                charge.waived_at = charge.raised_at + timedelta(days=3)
+                charge.waived_at = waived_at
                 charge.waived_by = coordinator
                 charge.waive_reason = rng.choice(WAIVE_REASONS)
         Charge.objects.bulk_create(charges)
@@ -415,44 +477,19 @@ class Command(BaseCommand):
             )
         return walk_ins
 
-    def open_demo_delegate_evaluation(self, bookings: list[Booking], delegate: User) -> int:
-        """The demo delegate's session still to evaluate has its evaluation open, so that
-        trying the demo the evaluation can be given and the certificate unlocked (the past
-        sessions are written as imported, for which nothing is ever sent)."""
-        questionnaire = Questionnaire.objects.filter(kind=SurveyKind.END_OF_SESSION).first()
-        if questionnaire is None:
-            return 0
-        now = timezone.now()
-        waiting = [
-            invitation_new(
-                booking_id=booking.pk,
-                kind=SurveyKind.END_OF_SESSION,
-                questionnaire_id=questionnaire.pk,
-                recipient_email=delegate.email,
-                opens_at=now,
-                now=now,
-            )
-            for booking in bookings
-            if booking.delegate_id == delegate.pk
-            and booking.attendance in ATTENDED
-            and booking.evaluated_at is None
-        ]
-        for invitation in waiting:
-            invitation.sent_at = now  # shown in My training; nobody is mailed
-        SurveyInvitation.objects.bulk_create(waiting)
-        return len(waiting)
-
-    def load_past_evaluations(self, bookings: list[Booking], rng: random.Random) -> int:
-        """Evaluations of the delivered sessions, written as imported ones (never mailed):
-        "now" ratings mostly a step or two above the "before" ones, and, for sessions more
-        than the follow-up delay ago, the follow-up survey answered by about a third."""
+    def load_past_evaluations(
+        self, bookings: list[Booking], rng: random.Random, now: datetime
+    ) -> int:
+        """Evaluations of the delivered sessions: "now" ratings mostly a step or two above
+        the "before" ones, and, for sessions more than the follow-up delay ago, the
+        follow-up survey answered by about a third. On the sessions from the old system
+        they are imported (never mailed); on Coursebook's own, everyone there was invited
+        and reminded as the schedule says (see past_invitation)."""
         current = {
             kind: Questionnaire.objects.filter(kind=kind).first() for kind in SurveyKind.values
         }
         if None in current.values():
             return 0
-        end_of_session = current[SurveyKind.END_OF_SESSION]
-        follow_up = current[SurveyKind.FOLLOW_UP]
         questions = {
             question.key: question
             for question in Question.objects.filter(questionnaire__in=current.values())
@@ -462,75 +499,71 @@ class Command(BaseCommand):
             "course_id", "pk"
         ):
             outcomes.setdefault(course_id, []).append(pk)
-        follow_up_before = timezone.now() - timedelta(days=settings.COURSEBOOK_FOLLOW_UP_DAYS)
+        follow_up_days = timedelta(days=settings.COURSEBOOK_FOLLOW_UP_DAYS)
         invitations = []
+
+        def invite(booking, kind, *, opens_at, submitted_at, closes_at=None, to=""):
+            if submitted_at is not None and submitted_at > now:
+                submitted_at = None
+            invitations.append(
+                self.past_invitation(
+                    booking,
+                    kind=kind,
+                    questionnaire=current[kind],
+                    opens_at=opens_at,
+                    closes_at=closes_at,
+                    submitted_at=submitted_at,
+                    recipient_email=to,
+                    now=now,
+                )
+            )
+
         for booking in bookings:
             session = booking.session
-            if booking.evaluated_at is not None:
-                invitations.append(
-                    SurveyInvitation(
-                        booking=booking,
-                        kind=SurveyKind.END_OF_SESSION,
-                        questionnaire=end_of_session,
-                        token_hash=secrets.token_hex(32),
-                        closes_at=session.ends_at + timedelta(days=30),
+            there = booking.status == Booking.Status.CONFIRMED and booking.attendance in ATTENDED
+            if session_is_imported(session):
+                if booking.evaluated_at is not None:
+                    invite(
+                        booking,
+                        SurveyKind.END_OF_SESSION,
                         opens_at=session.ends_at,
-                        created_at=session.ends_at,
                         submitted_at=booking.evaluated_at,
-                        is_imported=True,
                     )
+            elif there:  # invited when the register closed
+                invite(
+                    booking,
+                    SurveyKind.END_OF_SESSION,
+                    opens_at=session.register_closed_at,
+                    submitted_at=booking.evaluated_at,
+                    to=booking.delegate.email,
                 )
-            if (
-                booking.attendance in ATTENDED
-                and session.ends_at < follow_up_before
-                and rng.random() < 0.6
-            ):
-                invited = session.ends_at + timedelta(days=settings.COURSEBOOK_FOLLOW_UP_DAYS)
+            if there and session.ends_at < now - follow_up_days and rng.random() < 0.6:
+                invited = session.ends_at + follow_up_days
                 if booking.line_manager_email:
-                    invitations.append(
-                        SurveyInvitation(
-                            booking=booking,
-                            kind=SurveyKind.MANAGER,
-                            questionnaire=current[SurveyKind.MANAGER],
-                            token_hash=secrets.token_hex(32),
-                            recipient_email=booking.line_manager_email,
-                            opens_at=invited,
-                            created_at=invited,
-                            closes_at=invited + timedelta(days=42),
-                            submitted_at=(
-                                invited + timedelta(days=5) if rng.random() < 0.45 else None
-                            ),
-                            is_imported=True,
-                        )
-                    )
-                invitations.append(
-                    SurveyInvitation(
-                        booking=booking,
-                        kind=SurveyKind.FOLLOW_UP,
-                        questionnaire=follow_up,
-                        token_hash=secrets.token_hex(32),
+                    invite(
+                        booking,
+                        SurveyKind.MANAGER,
                         opens_at=invited,
-                        created_at=invited,
-                        closes_at=invited + timedelta(days=42),
-                        submitted_at=invited + timedelta(days=3) if rng.random() < 0.35 else None,
-                        is_imported=True,
+                        submitted_at=invited + timedelta(days=5) if rng.random() < 0.45 else None,
+                        to=booking.line_manager_email,
                     )
+                invite(
+                    booking,
+                    SurveyKind.FOLLOW_UP,
+                    opens_at=invited,
+                    submitted_at=invited + timedelta(days=3) if rng.random() < 0.35 else None,
+                    to=booking.delegate.email,
                 )
-            if booking.attendance in ATTENDED and rng.random() < 0.15:
+            if there and rng.random() < 0.15:
                 # Rated themselves before coming, from the 7-day reminder.
                 before = session.starts_at - timedelta(days=6)
-                invitations.append(
-                    SurveyInvitation(
-                        booking=booking,
-                        kind=SurveyKind.PRE_COURSE,
-                        questionnaire=current[SurveyKind.PRE_COURSE],
-                        token_hash=secrets.token_hex(32),
-                        opens_at=before,
-                        created_at=before,
-                        closes_at=session.starts_at,
-                        submitted_at=before + timedelta(hours=2),
-                        is_imported=True,
-                    )
+                invite(
+                    booking,
+                    SurveyKind.PRE_COURSE,
+                    opens_at=before,
+                    closes_at=session.starts_at,
+                    submitted_at=before + timedelta(hours=2),
+                    to=booking.delegate.email,
                 )
         SurveyInvitation.objects.bulk_create(invitations)
         responses = [
@@ -605,11 +638,54 @@ class Command(BaseCommand):
         OutcomeRating.objects.bulk_create(ratings)
         return len(invitations) + len(responses) + len(answers) + len(ratings)
 
-    def demo_delegate_bookings(self, sessions, delegate, terms) -> list[Booking]:
+    @staticmethod
+    def past_invitation(
+        booking: Booking,
+        *,
+        kind: str,
+        questionnaire: Questionnaire,
+        opens_at: datetime,
+        closes_at: datetime | None,
+        submitted_at: datetime | None,
+        recipient_email: str,
+        now: datetime,
+    ) -> SurveyInvitation:
+        """A survey invitation as it stands now. On a session from the old system it is
+        imported: never mailed, and no link opens it. On Coursebook's own, it has its link
+        and, for the surveys that are mailed, was sent when it opened and reminded when the
+        schedule says, until answered or closed: so the sweeps find nothing due."""
+        invitation = invitation_new(
+            booking_id=booking.pk,
+            kind=kind,
+            questionnaire_id=questionnaire.pk,
+            recipient_email=recipient_email,
+            opens_at=opens_at,
+            now=opens_at,
+        )
+        invitation.booking = booking
+        invitation.closes_at = closes_at or invitation.closes_at
+        invitation.submitted_at = submitted_at
+        if session_is_imported(booking.session):
+            invitation.is_imported = True
+            invitation.link_nonce = ""
+            return invitation
+        if kind == SurveyKind.PRE_COURSE:  # asked for on the booking page, never mailed
+            return invitation
+        invitation.sent_at = opens_at
+        for stage in STAGES[1:]:
+            due = opens_at + reminder_due_after(kind, stage)
+            answered = submitted_at is not None and submitted_at <= due
+            if due > now or due >= invitation.closes_at or answered:
+                break
+            setattr(invitation, stage, due)
+        return invitation
+
+    def demo_delegate_bookings(self, sessions, delegate, terms, now: datetime) -> list[Booking]:
         """The demo delegate (a practice nurse) attended the latest delivered Level 3
         session and the latest of another course, and filled in the evaluation of the
-        first: its certificate downloads, the other's waits for the evaluation. The latest
-        session of a third course, on another day, they missed: a no-show, charged."""
+        first: its certificate downloads, the other's evaluation is open. The latest
+        session of a third course, on another day, they missed: a no-show, charged. All
+        three are Coursebook's own sessions (the sessions given)."""
         if Booking.objects.filter(delegate=delegate).exists():
             return []
         latest = sorted(sessions, key=lambda s: (s.course.level == "Level 3", s.starts_at))
@@ -641,7 +717,11 @@ class Command(BaseCommand):
                 attendance=mark,
                 attendance_marked_at=session.starts_at + timedelta(minutes=20),
                 attendance_marked_by=session.register_closed_by,
-                evaluated_at=session.ends_at + timedelta(days=1) if n == 0 else None,
+                evaluated_at=(
+                    min(session.ends_at + timedelta(days=1), now - timedelta(hours=1))
+                    if n == 0
+                    else None
+                ),
             )
             for n, (session, mark) in enumerate(zip(chosen, marks, strict=False))
         ]
