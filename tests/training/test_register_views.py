@@ -471,6 +471,8 @@ def test_correcting_an_invoiced_charge_says_a_credit_note_is_needed(client, sess
     # Once paid, the invoice cannot be credited: the page says what to do instead.
     invoice_mark_paid(invoice=invoice, actor=coordinator())
     with at(START + timedelta(days=4)):
+        # A day on, the sign-in (twelve hours from the last request) has run out.
+        signed_in(client, coordinator())
         response = client.post(
             correct, {"attendance": "absent", "reason": "Back to absent"}, follow=True
         )
