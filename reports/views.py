@@ -34,6 +34,12 @@ readers_only = role_required(Role.REVIEWER, Role.COORDINATOR)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _year_links() -> dict:
+    """The financial year under way, and the three before it, as (value, label) pairs."""
+    this_year, *earlier_years = financial_years()[:4]
+    return {"this_year": this_year, "earlier_years": earlier_years}
+
+
 def _report(form: ReportForm) -> dict:
     report = report_build(period=form.period(), filters=form.filters())
     return report_publish(report) if form.for_publication else report
@@ -49,7 +55,7 @@ def _file_name(form: ReportForm, extension: str) -> str:
 @readers_only
 def report_page(request):
     form = ReportForm(request.GET or None)
-    context = {"form": form, "years": financial_years()[:4]}
+    context = {"form": form, **_year_links()}
     if not form.is_bound or form.is_valid():
         report = _report(form)
         period = form.period()
@@ -95,7 +101,7 @@ def report_download(request, extension):
 def report_pdf_request(request):
     """The period and filters come in the address, as on the page; publish in the form."""
     form = ReportForm(request.GET or None)
-    context = {"form": form, "years": financial_years()[:4]}
+    context = {"form": form, **_year_links()}
     if form.is_bound and not form.is_valid():
         return render(request, "reports/report.html", context, status=400)
     try:

@@ -104,4 +104,17 @@ class CorrectionForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    """No fields: a confirmation whose errors the page's error summary shows."""
+    """A confirmation whose errors the page's error summary shows. Before the session's
+    end it has one field: the trainer confirms closing early (the evaluation goes out at
+    once)."""
+
+    def __init__(self, *args, early: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if early:
+            self.fields["close_early"] = forms.BooleanField(
+                label="Close the register now, before the session ends",
+                error_messages={
+                    "required": "Confirm that you want to close the register before the "
+                    "session ends"
+                },
+            )

@@ -14,7 +14,8 @@ from audit.models import AuditEntry
 from notifications.models import EmailRequest
 from notifications.services import outbox_deliver_all
 from tests.accounts.test_registration import registration_data
-from tests.factories import UserFactory
+from tests.factories import AgencyFactory, SessionFactory, UserFactory, coordinator
+from training.services.bookings import booking_create_with_new_account
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "a-brand-new-password-77"
@@ -58,6 +59,31 @@ def test_an_account_without_a_password_gets_a_link_to_choose_one(client):
         reverse("accounts:login"), {"username": "walk.in@example.org", "password": NEW_PASSWORD}
     )
     assert signed_in.status_code == 302
+
+
+def test_the_link_for_an_account_a_coordinator_made_by_booking_says_how_it_may_have_come(
+    client,
+):
+    """A coordinator's booking makes passwordless accounts too, not only a trainer's
+    register: the email names both."""
+    booking_create_with_new_account(
+        session=SessionFactory(),
+        full_name="Bea Booked",
+        email="bea@example.org",
+        agency=AgencyFactory(),
+        actor=coordinator(),
+    )
+    outbox_deliver_all()
+    mail.outbox.clear()
+    ask_for_reset(client, "bea@example.org")
+    [message] = mail.outbox
+    assert message.subject == "Choose a password for your Coursebook account"
+    body = " ".join(message.body.split())
+    assert (
+        "no password yet (it may have been made when a coordinator booked you on a session,"
+        in (body)
+    )
+    assert "when a trainer recorded you on a register" in body
 
 
 def test_a_reset_link_works_once(client):

@@ -194,6 +194,30 @@ def test_coordinator_manages_a_session(browser_page, live_server):
     assert Booking.objects.filter(session=session, status=Booking.Status.CONFIRMED).count() == 2
 
 
+def test_without_javascript_the_filters_stand_open_beside_the_sessions_on_a_wide_screen(
+    browser_page_without_javascript, live_server
+):
+    """The toggle is for a phone: at 1280 pixels the filters need no JavaScript to show."""
+    SessionFactory(course__title="Working with families")
+    page = browser_page_without_javascript
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/training/")
+    expect(page.get_by_label("Course")).to_be_visible()
+    expect(page.get_by_label("Search", exact=True)).to_be_visible()
+    expect(page.locator("summary", has_text="Filter")).to_be_hidden()
+    # Shown to assistive technology too, not only painted (axe needs JavaScript to run).
+    expect(page.get_by_role("combobox", name="Course")).to_be_visible()
+    page.get_by_label("Course").select_option(label="Working with families")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"/training/\?"))
+    expect(page.locator("main")).to_contain_text("Working with families")
+
+    # Narrowed to a phone, the filters go back behind their toggle.
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_label("Course")).to_be_hidden()
+    expect(page.locator("summary", has_text="Filter")).to_be_visible()
+
+
 def test_without_javascript_a_delegate_finds_books_and_cancels(
     browser_page_without_javascript, live_server
 ):

@@ -281,7 +281,9 @@ def test_a_trainer_on_a_phone_marks_adds_walk_ins_and_closes_the_register(
     expect(summary.locator(".govuk-summary-list__row", has_text="Attended")).to_contain_text("3")
     expect(summary.locator(".govuk-summary-list__row", has_text="Absent")).to_contain_text("1")
     expect(summary.locator(".govuk-summary-list__row", has_text="Not marked")).to_contain_text("0")
+    expect(page.locator("main")).to_contain_text("This session is due to end at")
     assert_accessible(page)
+    page.get_by_label("Close the register now, before the session ends").check()
     page.get_by_role("button", name="Close the register").click()
     page.wait_for_url(re.compile(rf"/sessions/{session.pk}/register/$"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text(

@@ -67,7 +67,15 @@ def test_trainer_marks_saves_and_closes_the_register(browser_page, live_server):
 
     page.get_by_role("button", name="Close the register").click()
     page.wait_for_url(re.compile(r"/register/close/$"))
+    # Mid-session: the page says so, and closing waits for the trainer to confirm.
+    expect(page.locator("main")).to_contain_text("This session is due to end at")
     assert_accessible(page)
+    page.get_by_role("button", name="Close the register").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Confirm that you want to close the register before the session ends"
+    )
+    assert_accessible(page)
+    page.get_by_label("Close the register now, before the session ends").check()
     page.get_by_role("button", name="Close the register").click()
     page.wait_for_url(re.compile(rf"/sessions/{session.pk}/register/$"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text("The register is closed")

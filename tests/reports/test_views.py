@@ -1,6 +1,7 @@
 """The reports area through the client: who may see it, what it shows, the downloads."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -96,6 +97,20 @@ def test_earlier_years_are_a_click_away(reviewer_client, dataset):
     response = reviewer_client.get(reverse("reports:report"), {"year": "2024"})
     assert response.context["report"]["summary"]["sessions_delivered"] == 1
     assert 'href="?year=2024"' in response.content.decode()
+
+
+def test_the_year_under_way_is_not_listed_among_the_earlier_years(client):
+    with time_machine.travel("2026-12-02 12:00 +00:00", tick=False):
+        client.force_login(reviewer())
+        response = client.get(reverse("reports:report"))
+    assert response.status_code == 200, response.get("Location")
+    page = response.content.decode()
+    links = re.sub(r"\s+", " ", page.split("This financial year:")[1].split("</p>")[0])
+    this_year, earlier = links.split("Earlier years:")
+    assert '<a class="govuk-link" href="?year=2026">April 2026 to March 2027</a>.' in this_year
+    assert re.findall(r"\?year=(\d+)", earlier) == ["2025", "2024", "2023"]
+    assert "April 2025 to March 2026" in earlier
+    assert "2027" not in earlier
 
 
 def test_any_period_and_the_filters(reviewer_client, dataset):

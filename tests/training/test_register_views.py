@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from accounts.models import User
 from audit.models import AuditEntry
+from evaluations.models import SurveyInvitation
 from tests.factories import (
     AgencyFactory,
     BookingFactory,
@@ -29,6 +30,8 @@ pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2026, 6, 18, 9, 30, tzinfo=LONDON)  # a Thursday
 DURING = START + timedelta(minutes=20)
+# Closing the register before the session's end is confirmed on the close step.
+CLOSE_EARLY = {"close_early": "on"}
 
 
 def at(moment):
@@ -339,12 +342,58 @@ def test_closing_the_register_delivers_the_session_and_raises_charges(client, se
     assert Charge.objects.count() == 4
 
 
+def test_closing_mid_session_warns_and_waits_for_the_trainer_to_confirm(
+    client, session, trainer, django_capture_on_commit_callbacks
+):
+    """A 09:30 to 16:30 session closed at 11:59: the page says when it is due to end and
+    that the evaluation goes out at once; nothing closes until the trainer confirms."""
+    came = booked(session)[0]
+    signed_in(client, trainer)
+    with at(START.replace(hour=11, minute=59)):
+        client.post(url("register", session), {f"mark_{came.pk}": "attended"})
+        page = " ".join(client.get(url("register_close", session)).content.decode().split())
+        refused = client.post(url("register_close", session)).content.decode()
+        session.refresh_from_db()
+        assert session.register_closed_at is None
+        assert not SurveyInvitation.objects.exists()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url("register_close", session), CLOSE_EARLY, follow=True)
+    assert (
+        "This session is due to end at 4:30 p.m. today. Closing the register now sends the "
+        "evaluation to everyone marked attended or partial straight away." in page
+    )
+    assert 'name="close_early"' in page
+    assert "Close the register now, before the session ends" in page
+    assert "There is a problem" in refused
+    assert 'href="#id_close_early"' in refused
+    assert "Confirm that you want to close the register before the session ends" in refused
+    assert messages_of(response)[0].startswith("The register is closed")
+    session.refresh_from_db()
+    assert session.status == Session.Status.DELIVERED
+    assert SurveyInvitation.objects.filter(booking=came).count() == 1
+
+
+def test_closing_after_the_end_needs_no_confirming(client, session, trainer):
+    came = booked(session)[0]
+    signed_in(client, trainer)
+    with at(DURING):
+        client.post(url("register", session), {f"mark_{came.pk}": "attended"})
+    with at(START + timedelta(hours=7, minutes=5)):
+        page = client.get(url("register_close", session)).content.decode()
+        response = client.post(url("register_close", session), follow=True)
+    assert "due to end" not in page
+    assert 'name="close_early"' not in page
+    assert messages_of(response)[0].startswith("The register is closed")
+    session.refresh_from_db()
+    assert session.status == Session.Status.DELIVERED
+
+
 def test_closing_with_people_unmarked_is_refused_clearly(client, session, trainer):
     booked(session, 2)
     signed_in(client, trainer)
     with at(DURING):
         page = client.get(url("register_close", session)).content.decode()
-        response = client.post(url("register_close", session))
+        response = client.post(url("register_close", session), CLOSE_EARLY)
     assert "2 people have no mark" in page
     assert "Mark everyone before closing the register: 2 people have no mark" in (
         response.content.decode()
@@ -359,7 +408,7 @@ def test_a_closed_register_is_read_only_for_trainers(client, session, trainer):
     signed_in(client, trainer)
     with at(DURING):
         client.post(url("register", session), {f"mark_{booking.pk}": "absent"})
-        client.post(url("register_close", session))
+        client.post(url("register_close", session), CLOSE_EARLY)
         page = client.get(url("register", session)).content.decode()
         response = client.post(
             url("register", session), {f"mark_{booking.pk}": "attended"}, follow=True
@@ -376,7 +425,7 @@ def test_a_coordinator_corrects_a_mark_giving_a_reason(client, session, trainer)
     booking = booked(session)[0]
     with at(DURING):
         signed_in(client, trainer).post(url("register", session), {f"mark_{booking.pk}": "absent"})
-        client.post(url("register_close", session))
+        client.post(url("register_close", session), CLOSE_EARLY)
     assert Charge.objects.get(booking=booking).kind == Charge.Kind.NO_SHOW
 
     boss = coordinator()
@@ -405,7 +454,7 @@ def test_correcting_an_invoiced_charge_says_a_credit_note_is_needed(client, sess
     booking = booked(session)[0]
     with at(DURING):
         signed_in(client, trainer).post(url("register", session), {f"mark_{booking.pk}": "absent"})
-        client.post(url("register_close", session))
+        client.post(url("register_close", session), CLOSE_EARLY)
     (invoice,) = invoices_run(period_end=START.date())
     signed_in(client, coordinator())
     correct = reverse("training:register_correct", args=[booking.pk])
@@ -580,6 +629,6 @@ def test_the_register_cannot_be_closed_before_the_start(client, session, trainer
     assert session.register_closed_at is None
     assert not AuditEntry.objects.filter(action="register_closed").exists()
     with at(START):
-        client.post(url("register_close", session))
+        client.post(url("register_close", session), CLOSE_EARLY)
     session.refresh_from_db()
     assert session.status == Session.Status.DELIVERED

@@ -34,6 +34,30 @@ def free_cancellation_until(*, booking: Booking) -> datetime:
     return max(deadline, grace_ends) if grace_ends else deadline
 
 
+def place_made_at(booking: Booking) -> datetime:
+    """When the delegate got the place: offered from the waiting list, or booked (a place
+    handed on is a new booking, made when it was handed on)."""
+    return booking.promoted_at or booking.booked_at
+
+
+def made_how(booking: Booking) -> str:
+    """How the delegate came to hold the place, in the words the pages use ("this place
+    was ... inside the notice period")."""
+    if booking.substitute_for_id:
+        return "handed on"
+    if booking.promoted_at:
+        return "offered from the waiting list"
+    return "booked"
+
+
+def never_free_to_cancel(*, booking: Booking) -> bool:
+    """The place was made when cancelling it already cost something (booked or handed on
+    inside the notice period, with no grace of an offer from the waiting list): it never
+    had a free cancellation, so nothing should speak of one that ended before it existed.
+    A booking not yet made is judged as made now."""
+    return free_cancellation_until(booking=booking) <= place_made_at(booking)
+
+
 def cancellation_would_be_late(*, booking: Booking, at: datetime | None = None) -> bool:
     """Late means inside the notice period, unless the delegate was promoted from the
     waiting list within the grace period (they had no choice about the timing)."""

@@ -41,6 +41,16 @@ def session_has_started(session: Session, *, now: datetime) -> bool:
     return now >= session.starts_at
 
 
+def session_has_ended(session: Session, *, now: datetime) -> bool:
+    return now >= session.ends_at
+
+
+def closing_early(session: Session, *, now: datetime) -> bool:
+    """Closing now would be mid-session: started (so it may be closed) but not yet over.
+    Closing sends the evaluation at once, so the close step asks the trainer to confirm."""
+    return session_has_started(session, now=now) and not session_has_ended(session, now=now)
+
+
 def register_left_open(*, now: datetime) -> Q:
     """Sessions whose register is still open after the session has ended: not cancelled,
     not closed (closing marks the session delivered), and over by now."""

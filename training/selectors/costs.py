@@ -14,6 +14,8 @@ from ..rules.cancellation import (
     free_cancellation_deadline,
     free_cancellation_until,
     free_only_by_promotion_grace,
+    made_how,
+    never_free_to_cancel,
 )
 from ..rules.money import pence_to_gbp
 from ..rules.prices import (
@@ -34,6 +36,11 @@ class BookingTerms:
     terms: Terms
     pays_for_places: bool
     waiting: bool  # a place on the waiting list, which is free to leave
+    made: bool  # a booking that exists, rather than one that would be made now
+    # The place was made inside the notice period: cancelling it was never free. How it
+    # came ("booked", "handed on", "offered from the waiting list") says why.
+    never_free: bool
+    made_how: str
     # When cancelling stops being free, and whether that is because the place was offered
     # from the waiting list (its grace) rather than the notice period.
     free_cancellation_until: datetime
@@ -94,6 +101,9 @@ def booking_terms_of(booking: Booking, *, basis: PriceBasis | None = None) -> Bo
         terms=terms,
         pays_for_places=basis.agency_pays,
         waiting=booking.status == Booking.Status.WAITLISTED,
+        made=booking.pk is not None,
+        never_free=never_free_to_cancel(booking=booking),
+        made_how=made_how(booking),
         free_cancellation_until=free_until,
         free_by_promotion_grace=free_until > deadline,
         notice_deadline_passed=now >= deadline,
@@ -116,16 +126,31 @@ class CancellationPreview:
     charge_is_fee: bool  # the course fee of a paying organisation
     free_cancellation_until: datetime
     in_promotion_grace: bool
+    never_free: bool  # made inside the notice period: there was no free cancellation
+    made_how: str
+    # A confirmed place freed now goes to the first person waiting; with nobody waiting it
+    # is free for anyone to book.
+    someone_waiting: bool
 
 
 def cancellation_preview(booking: Booking) -> CancellationPreview:
-    """What cancelling now would cost, as booking_cancel would judge it."""
+    """What cancelling now would cost, as booking_cancel would judge it, and where the
+    place would go."""
     now = timezone.now()
     late = cancellation_would_be_late(booking=booking, at=now)
+    someone_waiting = (
+        booking.status == Booking.Status.CONFIRMED
+        and Booking.objects.filter(
+            session_id=booking.session_id, status=Booking.Status.WAITLISTED
+        ).exists()
+    )
     return CancellationPreview(
         late=late,
         charge_gbp=late_cancellation_charge_gbp(booking) if late else Decimal(0),
         charge_is_fee=PriceBasis.of(booking).agency_pays,
         free_cancellation_until=free_cancellation_until(booking=booking),
         in_promotion_grace=free_only_by_promotion_grace(booking=booking, at=now),
+        never_free=never_free_to_cancel(booking=booking),
+        made_how=made_how(booking),
+        someone_waiting=someone_waiting,
     )

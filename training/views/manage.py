@@ -24,7 +24,12 @@ from ..forms_manage import (
     TermsForm,
 )
 from ..models import Booking, Course, Session, Terms
-from ..rules.cancellation import cancellation_would_be_late, free_cancellation_until
+from ..rules.cancellation import (
+    cancellation_would_be_late,
+    free_cancellation_until,
+    made_how,
+    never_free_to_cancel,
+)
 from ..rules.days import day_bounds, week_bounds
 from ..rules.money import pounds
 from ..rules.prices import PriceBasis, late_cancellation_charge_pence
@@ -261,6 +266,8 @@ def booking_cancel_view(request, pk):
             "charge": pounds(late_cancellation_charge_pence(booking=booking)) if late else None,
             "charge_is_fee": PriceBasis.of(booking).agency_pays,
             "free_until": free_cancellation_until(booking=booking),
+            "never_free": never_free_to_cancel(booking=booking),
+            "made_how": made_how(booking),
         },
     )
 

@@ -23,7 +23,12 @@ from ..errors import TrainingError
 from ..forms_register import CloseForm, CorrectionForm, RegisterForm, WalkInForm
 from ..models import Booking, Charge, Invoice, Session
 from ..permissions import can_take_register
-from ..rules.registers import register_opens_at, register_state, session_has_started
+from ..rules.registers import (
+    closing_early,
+    register_opens_at,
+    register_state,
+    session_has_started,
+)
 from ..selectors.catalogue import with_place_counts
 from ..selectors.registers import register_bookings, register_counts
 from ..services.charges import charge_needs_credit_note
@@ -221,11 +226,13 @@ def register_walk_in(request, session):
 
 @register_access
 def register_close_view(request, session):
-    state = register_state(session, now=timezone.now())
+    now = timezone.now()
+    state = register_state(session, now=now)
     if state in ("cancelled", "closed") and request.method != "POST":
         messages.info(request, _not_open_message(session, state))
         return redirect("training:register", session.pk)
-    form = CloseForm(request.POST if request.method == "POST" else None)
+    early = state == "open" and closing_early(session, now=now)
+    form = CloseForm(request.POST if request.method == "POST" else None, early=early)
     if request.method == "POST" and form.is_valid():
         charged_before = Charge.objects.filter(booking__session=session).count()
         try:
@@ -254,7 +261,8 @@ def register_close_view(request, session):
             "form": form,
             "counts": register_counts(session),
             "opens_at": register_opens_at(session),
-            "started": session_has_started(session, now=timezone.now()),
+            "started": session_has_started(session, now=now),
+            "early": early,
         },
     )
 
