@@ -35,6 +35,8 @@ class OutboxMessage(models.Model):
     # A message that failed waits until then (exponential backoff, see services.retry_delay).
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.CharField(max_length=500, blank=True)
+    # When a coordinator last asked for this message, given up on, to be sent again.
+    sent_again_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

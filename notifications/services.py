@@ -24,12 +24,10 @@ from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from audit.models import AuditEntry
 from audit.services import audit_record
 
 from .models import OutboxMessage
@@ -39,8 +37,6 @@ logger = logging.getLogger(__name__)
 RETRY_FIRST_DELAY = timedelta(minutes=1)
 RETRY_MAX_DELAY = timedelta(hours=6)
 RETRY_FOR = timedelta(days=3)
-# The audit entry of a failed message sent again: it also finds those still waiting.
-RETRIED_ACTION = "outbox_retried"
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -351,17 +347,10 @@ def outbox_failed() -> models.QuerySet[OutboxMessage]:
 
 
 def outbox_sent_again_waiting() -> models.QuerySet[OutboxMessage]:
-    """Messages a coordinator sent again (outbox_retry, which audits each) that have not
-    gone yet, oldest first: until they are sent they are waiting, not sent."""
-    sent_again = (
-        AuditEntry.objects.filter(
-            action=RETRIED_ACTION, object_type=OutboxMessage._meta.label_lower
-        )
-        .annotate(message_id=Cast("object_id", models.BigIntegerField()))
-        .values("message_id")
-    )
+    """Messages a coordinator sent again (outbox_retry) that have not gone yet, oldest
+    first: until they are sent they are waiting, not sent."""
     return OutboxMessage.objects.filter(
-        status=OutboxMessage.Status.PENDING, pk__in=sent_again
+        status=OutboxMessage.Status.PENDING, sent_again_at__isnull=False
     ).order_by("created_at", "pk")
 
 
@@ -383,11 +372,11 @@ def outbox_retry(*, message_ids: Iterable[int], actor) -> int:
             gave_up_after = message.attempts
             message.status = OutboxMessage.Status.PENDING
             message.attempts = 0
-            message.next_attempt_at = timezone.now()
-            message.save(update_fields=["status", "attempts", "next_attempt_at"])
+            message.next_attempt_at = message.sent_again_at = timezone.now()
+            message.save(update_fields=["status", "attempts", "next_attempt_at", "sent_again_at"])
             audit_record(
                 actor=actor,
-                action=RETRIED_ACTION,
+                action="outbox_retried",
                 obj=message,
                 summary=f"Asked for an email not sent to be sent again: {message.kind}",
                 data={"attempts_before": gave_up_after},
